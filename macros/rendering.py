@@ -1,0 +1,138 @@
+"""Render the manual's data (forms, register, redlines, revision kits) to HTML for the pages.
+
+Presentation is in the Jinja templates beside this module; every value from YAML is escaped there.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from mkdocs.utils import get_relative_url
+
+from opsmanual import archive
+from opsmanual.redline import redline
+from opsmanual.register import Version
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def css_string(text: str) -> Markup:
+    """A value for CSS `content:`, quoted and escaped (it goes into a <style> element)."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")
+    return Markup(f'"{escaped}"')
+
+
+@cache
+def templates() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["css_string"] = css_string
+    return env
+
+
+def compact(html: str) -> str:
+    """Raw HTML that Markdown passes through untouched: no indentation (code) and no blank lines."""
+    return "\n".join(line.strip() for line in html.splitlines() if line.strip())
+
+
+class Renderer:
+    def __init__(self, plugin, page):
+        self.plugin = plugin
+        self.page = page
+
+    # -- helpers -----------------------------------------------------------------------------
+    def url(self, src_path: str) -> str:
+        """The URL of a page of this build, relative to the page being rendered."""
+        file = self.plugin.files.get_file_from_path(src_path)
+        if file is None:
+            raise KeyError(f"no page '{src_path}' in this build")
+        return get_relative_url(file.url, self.page.url)
+
+    def version_url(self, version) -> str:
+        """A published version's home, beside this one under the site's root (mike's layout)."""
+        return get_relative_url("", self.page.url).rstrip("/") + f"/../{version}/"
+
+    def render(self, template: str, **context) -> str:
+        context.setdefault("revision", self.plugin.revision)
+        context.setdefault("draft", self.plugin.draft)
+        context.setdefault("url", self.url)
+        context.setdefault("company", self.plugin.company)
+        return compact(templates().get_template(template).render(**context))
+
+    def page_title(self, src_path: str) -> str:
+        file = self.plugin.files.get_file_from_path(src_path)
+        page = getattr(file, "page", None)
+        return (page.title if page and page.title else src_path)
+
+    # -- forms -------------------------------------------------------------------------------
+    def form(self, code: str, heading_level: int = 3, prefill: dict | None = None, rows: list | None = None,
+             link_title: bool = True) -> str:
+        form = self.plugin.forms[code]
+        return self.render("form.html", form=form, heading_level=heading_level, prefill=prefill or {},
+                           prefill_rows=rows or [], link_title=link_title)
+
+    def form_link(self, code: str) -> str:
+        form = self.plugin.forms[code]
+        href = get_relative_url(form.url, self.page.file.src_uri)
+        return f"[{form.code} {form.title}]({href})"
+
+    def form_page(self, code: str) -> str:
+        form = self.plugin.forms[code]
+        return self.render("form_page.html", form=form, body=self.form(code, heading_level=1, link_title=False),
+                           chapter_title=self.page_title(form.page))
+
+    def forms_index(self) -> str:
+        return self.render("forms_index.html", groups=self.plugin.forms.by_category(), page_title=self.page_title)
+
+    def print_all_forms(self) -> str:
+        return self.render("print_all.html", bodies=[self.form(f.code, heading_level=2) for f in self.plugin.forms])
+
+    # -- revisions ---------------------------------------------------------------------------
+    def revision_register(self) -> str:
+        return self.render("register.html", register=self.plugin.register, version_url=self.version_url,
+                           page_label=self.change_label)
+
+    def change_label(self, page: str) -> tuple[str, str]:
+        """(title, href) of an affected page or form code."""
+        if page.endswith(".md"):
+            return self.page_title(page), self.url(page)
+        form = self.plugin.forms.forms.get(page)
+        return (f"{page} {form.title}" if form else page), (self.url(form.url) if form else "")
+
+    def source_of(self, version: Version, page: str) -> str | None:
+        root = self.plugin.root
+        if version == self.plugin.revision.version and not archive.is_archived(root, version):
+            return archive.source_text(root, page)
+        return archive.source_text(root, page, version) if archive.is_archived(root, version) else None
+
+    def revision_changes(self, version: str) -> str:
+        register = self.plugin.register
+        revision = register[version]
+        previous = register.previous(revision)
+        previous_missing = previous is not None and not archive.is_archived(self.plugin.root, previous.version)
+        redlines = []
+        for change in revision.changes:
+            hunks = []
+            if previous and not previous_missing:
+                hunks = redline(self.source_of(previous.version, change.page), self.source_of(revision.version, change.page))
+            redlines.append((change, self.change_label(change.page), hunks))
+        return self.render("changes.html", shown=revision, previous=previous, previous_missing=previous_missing,
+                           redlines=redlines, version_url=self.version_url,
+                           kit_url=self.url(f"revisions/{revision.version}-kit.md"))
+
+    def revision_kit(self, version: str) -> str:
+        register = self.plugin.register
+        revision = register[version]
+        previous = register.previous(revision)
+        header = {"手册版本": revision.title, "生效日期": revision.effective.isoformat()}
+        read_sign = self.form("REC-05", heading_level=2, prefill=header,
+                              rows=[{"岗位": role, "是否需要培训": "是"} for role in revision.retrain])
+        withdrawn = self.form("REC-06", heading_level=2, prefill={
+            "手册版本": revision.title,
+            "被替代版本": previous.title if previous else "",
+        })
+        return self.render("kit.html", shown=revision, previous=previous, read_sign=read_sign, withdrawn=withdrawn,
+                           page_label=self.change_label, changes_url=self.url(f"revisions/{revision.version}.md"))
