@@ -13,7 +13,7 @@ from markupsafe import Markup
 from mkdocs.utils import get_relative_url
 
 from opsmanual import archive
-from opsmanual.redline import redline
+from opsmanual.redline import readable, redline
 from opsmanual.register import Version
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -71,6 +71,11 @@ class Renderer:
     def form(self, code: str, heading_level: int = 3, prefill: dict | None = None, rows: list | None = None,
              link_title: bool = True) -> str:
         form = self.plugin.forms[code]
+        unknown = set(prefill or {}) - set(form.header_fields)
+        unknown |= {key for row in rows or [] for key in row} - {column.title for column in form.columns}
+        if unknown:
+            raise KeyError(f"{form.source}: the revision kit fills in {sorted(unknown)}, which {code} does not have "
+                           f"(header fields: {list(form.header_fields)}; columns: {[c.title for c in form.columns]})")
         return self.render("form.html", form=form, heading_level=heading_level, prefill=prefill or {},
                            prefill_rows=rows or [], link_title=link_title)
 
@@ -103,10 +108,14 @@ class Renderer:
         return (f"{page} {form.title}" if form else page), (self.url(form.url) if form else "")
 
     def source_of(self, version: Version, page: str) -> str | None:
+        """A page's text in a version, in the words a reader sees."""
         root = self.plugin.root
         if version == self.plugin.revision.version and not archive.is_archived(root, version):
-            return archive.source_text(root, page)
-        return archive.source_text(root, page, version) if archive.is_archived(root, version) else None
+            text = archive.source_text(root, page)
+        else:
+            text = archive.source_text(root, page, version) if archive.is_archived(root, version) else None
+        titles = {form.code: form.title for form in self.plugin.forms}
+        return None if text is None else readable(text, {"company": self.plugin.company}, titles)
 
     def revision_changes(self, version: str) -> str:
         register = self.plugin.register
@@ -127,12 +136,15 @@ class Renderer:
         register = self.plugin.register
         revision = register[version]
         previous = register.previous(revision)
-        header = {"手册版本": revision.title, "生效日期": revision.effective.isoformat()}
-        read_sign = self.form("REC-05", heading_level=2, prefill=header,
-                              rows=[{"岗位": role, "是否需要培训": "是"} for role in revision.retrain])
+        read_sign = self.form("REC-05", heading_level=2, prefill={
+            "修订号": f"{revision.title}（{revision.version}）", "发文编号": revision.notice or revision.kind,
+            "生效日期": revision.effective.isoformat(),
+        }, rows=[{"岗位": role, "是否需要培训": "是"} for role in revision.retrain])
+        withdrawn_rows = [{"资料名称/编号": f"《办事处营运手册》及所附表格的打印件（{previous.title}）",
+                           "原版本或所属期间": previous.title}] if previous else []
         withdrawn = self.form("REC-06", heading_level=2, prefill={
-            "手册版本": revision.title,
-            "被替代版本": previous.title if previous else "",
-        })
+            "销毁类别（过时资料/到期档案）": "过时资料", "对应修订号或档案年度": f"{revision.title}（{revision.version}）",
+            "生效日期": revision.effective.isoformat(),
+        }, rows=withdrawn_rows)
         return self.render("kit.html", shown=revision, previous=previous, read_sign=read_sign, withdrawn=withdrawn,
                            page_label=self.change_label, changes_url=self.url(f"revisions/{revision.version}.md"))

@@ -151,9 +151,9 @@ def load_forms(forms_dir: Path, docs_dir: Path) -> FormSet:
         code = document.data["code"]
         if code in first_seen:
             problems.append(document.error(("code",), f"duplicate code '{code}' (also in {first_seen[code].file})"))
+        first_seen.setdefault(code, document)
         errors.extend(problems)
         if not problems:
-            first_seen[code] = document
             formset.forms[code] = Form.from_data(document.data, file)
     if errors:
         raise DataInvalid(errors)

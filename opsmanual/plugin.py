@@ -138,10 +138,11 @@ class ManualPlugin(BasePlugin[ManualConfig]):
     def on_page_context(self, context, *, page, config, nav):
         src = page.file.src_uri
         form = next((f for f in self.forms if f.url == src), None)
+        generated = src.startswith("revisions/") or src == "forms/print-all.md"
         context["manual"] = {
             "revision": self.revision,
             "draft": self.draft,
-            "history": self.register.history_of(form.code if form else src),
+            "history": [] if generated else self.register.history_of(form.code if form else src),
             "updated": page.meta.get("status") == "updated",
             "changes_url": self.files.get_file_from_path(f"revisions/{self.revision.version}.md").url,
         }

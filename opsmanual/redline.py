@@ -1,7 +1,9 @@
 """Redlines: the exact wording removed and added between two texts of a page.
 
-The text is compared paragraph by paragraph (blocks separated by blank lines); a changed paragraph is
-then compared character by character, which suits Chinese, where words are not separated by spaces.
+The text is compared line by line (a paragraph, a list item, a table row, a heading); a changed line
+is then compared character by character, which suits Chinese, where words are not separated by spaces.
+Markdown and macro syntax is turned into the words a reader sees first, so the redline reads like
+the page and not like its source.
 """
 from __future__ import annotations
 
@@ -34,9 +36,36 @@ class Hunk:
         return "".join(s.text for s in self.segments if s.kind != "removed")
 
 
+MACRO_FORM = re.compile(r"""\{\{\s*form(_link)?\(\s*["']([A-Z]{3}-\d{2})["']\s*\)\s*\}\}""")
+MACRO_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+
+
+def readable(text: str, variables: dict | None = None, form_titles: dict | None = None) -> str:
+    """Markdown source -> the words on the page: links as their text, forms and variables resolved."""
+    variables, form_titles = variables or {}, form_titles or {}
+
+    def form(match):
+        code = match.group(2)
+        title = f"{code} {form_titles.get(code, '')}".strip()
+        return title if match.group(1) else f"［表格：{title}］"
+
+    def variable(match):
+        value = variables
+        for part in match.group(1).split("."):
+            value = value.get(part, {}) if isinstance(value, dict) else {}
+        return str(value) if value not in ({}, None) else match.group(0)
+
+    text = MACRO_VARIABLE.sub(variable, MACRO_FORM.sub(form, text))
+    text = LINK.sub(lambda m: m.group(1), text)
+    return re.sub(r"\*\*([^*]+)\*\*", r"\1", text)
+
+
 def blocks(text: str) -> list[str]:
+    """The lines a reader compares: paragraphs, list items, table rows, headings."""
     text = FRONT_MATTER.sub("", text.replace("\r\n", "\n"))
-    return [block.strip() for block in re.split(r"\n\s*\n", text) if block.strip()]
+    return [line.strip() for line in text.split("\n") if line.strip() and not TABLE_RULE.match(line.strip())]
 
 
 def inline_diff(old: str, new: str) -> list[Segment]:
