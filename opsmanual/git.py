@@ -17,7 +17,7 @@ class Repository:
         result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True)
         if check and result.returncode != 0:
             raise GitError(f"git {' '.join(args)} failed: {result.stderr.strip() or result.stdout.strip()}")
-        return result.stdout.strip()
+        return result.stdout.rstrip()
 
     def succeeds(self, *args: str) -> bool:
         return subprocess.run(["git", *args], cwd=self.root, capture_output=True).returncode == 0

@@ -17,6 +17,7 @@ from typing import Callable
 
 from mike import commands as mike_commands
 from mike import mkdocs_utils as mike_mkdocs
+from mike.git_utils import GitEmptyCommit
 
 from . import archive, linkcheck
 from .forms import load_forms
@@ -175,7 +176,7 @@ class Publisher:
             self.say("building the site strictly (mkdocs build --strict)")
             build_site(self.root, Path(site_dir), str(version), self.log)
             self.say("checking every link and anchor of the build")
-            report = linkcheck.check_site(Path(site_dir))
+            report = linkcheck.check_site(Path(site_dir), version=str(version))
             if not report.ok:
                 raise PublishRefused("the link check failed:\n" + report.text())
             return self.deploy(version, revision.title, Path(site_dir))
@@ -190,7 +191,10 @@ class Publisher:
                                       branch=PAGES_BRANCH,
                                       message=f"发布《办事处营运手册》{title}（{version}），源提交 {source_commit[:10]}"):
                 shutil.copytree(site_dir, config["site_dir"], dirs_exist_ok=True)
-            mike_commands.set_default(LATEST, branch=PAGES_BRANCH, message=f"默认版本指向 {LATEST}（{version}）")
+            try:
+                mike_commands.set_default(LATEST, branch=PAGES_BRANCH, message=f"默认版本指向 {LATEST}")
+            except GitEmptyCommit:
+                pass  # latest was already the default; it now points to this version
             shutil.rmtree(config["site_dir"], ignore_errors=True)
         self.say(f"archiving the source of {version} in history/{version}/ and tagging {tag_name(version)}")
         archive.archive(self.root, version)
