@@ -1,45 +1,25 @@
-"""mkdocs-macros entry point: registers the manual's macros. The work is done in macros.rendering."""
+"""mkdocs-macros entry point: registers the manual's macros. The work is done in macros.rendering.
+
+In a page: {{ form("SOS-01") }} embeds a form, {{ form_link("SOS-01") }} links to it; the generated
+pages (annex 1, the register, what changed, the revision kits) call the others.
+"""
 from __future__ import annotations
 
 from .rendering import Renderer
 
+MACROS = ("form", "form_link", "form_page", "forms_index", "print_all_forms",
+          "revision_register", "revision_changes", "revision_kit")
+
 
 def define_env(env):
     plugin = env.conf.plugins["opsmanual"]
+    for name in MACROS:
+        env.macro(_for_current_page(plugin, env, name), name)
 
-    def renderer() -> Renderer:
-        return Renderer(plugin, env.page)
 
-    @env.macro
-    def form(code: str) -> str:
-        """Embed a checklist or form in the page that uses it."""
-        return renderer().form(code)
-
-    @env.macro
-    def form_link(code: str) -> str:
-        """A Markdown link to a form's own page, with its code and title."""
-        return renderer().form_link(code)
-
-    @env.macro
-    def form_page(code: str) -> str:
-        return renderer().form_page(code)
-
-    @env.macro
-    def forms_index() -> str:
-        return renderer().forms_index()
-
-    @env.macro
-    def print_all_forms() -> str:
-        return renderer().print_all_forms()
-
-    @env.macro
-    def revision_register() -> str:
-        return renderer().revision_register()
-
-    @env.macro
-    def revision_changes(version: str) -> str:
-        return renderer().revision_changes(version)
-
-    @env.macro
-    def revision_kit(version: str) -> str:
-        return renderer().revision_kit(version)
+def _for_current_page(plugin, env, name):
+    """A macro that calls Renderer.<name> for the page being rendered."""
+    def macro(*args, **kwargs):
+        return getattr(Renderer(plugin, env.page), name)(*args, **kwargs)
+    macro.__doc__ = getattr(Renderer, name).__doc__
+    return macro
