@@ -145,3 +145,29 @@ def test_undefined_macro_variable_fails_the_build(project):
     result = build(project)
     assert result.returncode != 0
     assert "no_such_name" in result.stderr
+
+
+def test_a_draft_build_says_so_on_every_page(project):
+    result = build(project, env={"MANUAL_DRAFT": "1"})
+    assert result.returncode == 0, result.stderr
+    for page in ("index.html", "02-service/index.html", "forms/sos-01/index.html"):
+        html = (project / "site" / page).read_text(encoding="utf-8")
+        assert 'data-manual-draft="true"' in html and "草稿预览" in html
+
+
+def test_published_build_is_not_a_draft(built_site):
+    html = (built_site / "02-service" / "index.html").read_text(encoding="utf-8")
+    assert "data-manual-draft" not in html
+    assert "第1版第2次修订" in html.split('class="manual-revision')[1][:300]
+
+
+def test_manual_check_command_builds_and_checks_links(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    result = subprocess.run([sys.executable, "-m", "opsmanual.cli", "check", "--site-dir", str(tmp_path / "site")],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[3/3] checking every link and anchor" in result.stdout
+    assert "0 broken" in result.stdout
