@@ -17,9 +17,20 @@ def define_env(env):
         env.macro(_for_current_page(plugin, env, name), name)
 
 
+#: Macros whose result is Markdown; the others make HTML.
+MARKDOWN_MACROS = frozenset({"form_link"})
+
+
 def _for_current_page(plugin, env, name):
-    """A macro that calls Renderer.<name> for the page being rendered."""
-    def macro(*args, **kwargs):
-        return getattr(Renderer(plugin, env.page), name)(*args, **kwargs)
+    """A macro that calls Renderer.<name> for the page being rendered.
+
+    HTML is handed to the plugin, which puts it into the page after the Markdown conversion
+    (ManualPlugin.defer): Markdown would only pass it through untouched, at a high cost."""
+    if name in MARKDOWN_MACROS:
+        def macro(*args, **kwargs):
+            return getattr(Renderer(plugin, env.page), name)(*args, **kwargs)
+    else:
+        def macro(*args, **kwargs):
+            return plugin.defer(getattr(Renderer(plugin, env.page), name)(*args, **kwargs))
     macro.__doc__ = getattr(Renderer, name).__doc__
     return macro

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from mkdocs.utils import get_relative_url
 
 from opsmanual import archive
@@ -17,6 +17,9 @@ from opsmanual.redline import readable, redline
 from opsmanual.register import Version
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Marks where a URL relative to the page goes, in HTML rendered once for all pages (Renderer.render_shared).
+# NUL cannot occur in YAML text (nor split a line in compact(), as \x1e would).
+URL_MARK = re.compile("\x00url:([^\x00]*)\x00")
 
 
 def css_string(text: str) -> Markup:
@@ -62,6 +65,15 @@ class Renderer:
         context.setdefault("company", self.plugin.company)
         return compact(templates().get_template(template).render(**context))
 
+    def render_shared(self, template: str, key: tuple, **context) -> str:
+        """render(), done once per build for every page that shows the same thing: only the relative
+        URLs differ between those pages, and they are filled in for this page (escaped as Jinja would)."""
+        cache = self.plugin.render_cache
+        html = cache.get((template, key))
+        if html is None:
+            html = cache[(template, key)] = self.render(template, url=lambda src: Markup(f"\x00url:{src}\x00"), **context)
+        return URL_MARK.sub(lambda m: str(escape(self.url(m.group(1)))), html)
+
     def page_title(self, src_path: str) -> str:
         file = self.plugin.files.get_file_from_path(src_path)
         page = getattr(file, "page", None)
@@ -76,8 +88,12 @@ class Renderer:
         if unknown:
             raise KeyError(f"{form.source}: the revision kit fills in {sorted(unknown)}, which {code} does not have "
                            f"(header fields: {list(form.header_fields)}; columns: {[c.title for c in form.columns]})")
-        return self.render("form.html", form=form, heading_level=heading_level, prefill=prefill or {},
-                           prefill_rows=rows or [], link_title=link_title)
+        if prefill or rows:
+            return self.render("form.html", form=form, heading_level=heading_level, prefill=prefill or {},
+                               prefill_rows=rows or [], link_title=link_title)
+        # A blank form is the same on every page but for its link: rendered once per build.
+        return self.render_shared("form.html", (code, heading_level, link_title), form=form,
+                                  heading_level=heading_level, prefill={}, prefill_rows=[], link_title=link_title)
 
     def form_link(self, code: str) -> str:
         form = self.plugin.forms[code]

@@ -5,14 +5,17 @@ Rendering is left to the macros (macros/); this plugin decides what pages exist 
 """
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
+import secrets
 from pathlib import Path
 
 from mkdocs.config import config_options as option
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
 from . import archive
@@ -24,6 +27,31 @@ DRAFT_ENV = "MANUAL_DRAFT"
 # Fallback URLs inside Material's bundle. They are never used here (mermaid is served by the site and
 # browsers have ResizeObserver), but an intranet must not even be asked to reach them.
 FOREIGN_URL = re.compile(r"""(["'`])https://(unpkg\.com|api\.github\.com)/[^"'`]*\1""")
+# Material loads mermaid from this CDN URL when a page with a diagram is shown and mermaid is not loaded yet.
+MERMAID_CDN = re.compile(r"""(["'`])https://unpkg\.com/mermaid@[^"'`]*\1""")
+# A macro's finished HTML stands in the Markdown as this one empty element, and is put back in place
+# of it once the page is converted (see ManualPlugin.defer).
+DEFERRED = re.compile(r'<div data-manual-html="([0-9a-f]+-[0-9]+)"></div>')
+# Markup of the macros' HTML that holds no text (checkbox inputs, column widths, print rules): the search
+# plugin's index of a page is the same without it, and its pure-Python HTML parser is spared a third of
+# the tags of a checklist (ManualPlugin._page_context_for_search).
+SEARCH_INERT = re.compile(r'<style>[^<]*</style>|<colgroup>(?:<col[^>]*>)*</colgroup>|</?label>|<input [^>]*>'
+                          r'|<span class="manual-box" aria-hidden="true"></span>')
+# ... and attributes it does not read (it reads id, and data-search-*), then the cells left empty.
+SEARCH_INERT_ATTRIBUTE = re.compile(r'\s(?:class|style|scope|colspan|title|aria-[a-z]+|data-(?!search)[a-z-]+)="[^"]*"')
+EMPTY_CELL = re.compile(r"<td></td>")
+# Text that keeps its whitespace (Material sets code, kbd and pre to pre-wrap), raw text and comments; outside
+# them, in the theme's part of a page, whitespace after a line break is only indentation (collapse_whitespace).
+VERBATIM = re.compile(r"<(pre|textarea|script|style|code|kbd)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+TAG = re.compile(r"<[^>]*>")
+TAG_OVER_LINES = re.compile(r"<[^>]*\n")
+# HTML's whitespace is ASCII only: no-break and ideographic spaces are text.
+NEWLINE_RUN = re.compile(r"\n[ \t\n\r\f]*")
+SPACE_RUN = re.compile(r"[ \t\n\r\f]{2,}")
+KEEP_SPACES = re.compile(r"(<(pre|code)>.*?</\2>)", re.S)
+# Anchors in HTML, as mkdocs counts them: every id, and the name of an <a>.
+START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)(\s[^>]*)>")
+ANCHOR_ATTR = re.compile(r'\s(id|name)="([^"]*)"')
 
 
 class ManualConfig(Config):
@@ -31,6 +59,9 @@ class ManualConfig(Config):
     register = option.Type(str, default="revisions.yml")
     forms_nav_entry = option.Type(str, default="forms/index.md")
     revisions_nav_entry = option.Type(str, default="revisions/index.md")
+    # Collapse the indentation of the theme's templates in every page (not the page's content): Material's
+    # navigation is mostly whitespace, and it is repeated in every page.
+    compact_html = option.Type(bool, default=True)
 
 
 class ManualPlugin(BasePlugin[ManualConfig]):
@@ -42,6 +73,14 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.register: Register | None = None
         self.root = Path.cwd()
         self.company: dict = {}
+        self._deferred: dict[str, str] = {}
+        self._nonce = secrets.token_hex(4)
+        self.mermaid: str | None = None  # the site's own mermaid script, loaded only where a diagram is
+        self._form_by_url: dict = {}
+        self._updated_pages: frozenset[str] = frozenset()
+        self._pieces: dict[str, list[str]] = {}  # page -> the macros' HTML put into it
+        self._for_search: list[tuple[str, str]] = []  # (full, light) pieces of the page being indexed
+        self.render_cache: dict = {}  # HTML the macros render once per build (macros.rendering)
 
     # -- data --------------------------------------------------------------------------------
     def on_startup(self, *, command, dirty):
@@ -57,11 +96,35 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             self.register = load_register(self.root / self.config.register, docs_dir, set(self.forms.forms))
         except DataInvalid as exc:
             raise PluginError("the manual's data is invalid:\n" + "\n".join(f"  {e}" for e in exc.errors)) from None
+        in_nav = self._pages_in_nav(config.nav or [])
         for form in self.forms:
-            if form.page not in self._pages_in_nav(config.nav or []):
+            if form.page not in in_nav:
                 raise PluginError(f"{form.source}: page '{form.page}' is not in the navigation of mkdocs.yml")
         config.nav = self._expand_nav(config.nav or [])
+        # Looked up for every page: worked out once per build.
+        self._form_by_url = {form.url: form for form in self.forms}
+        self.render_cache = {}
+        changed = set(self.revision.pages)
+        self._updated_pages = frozenset(changed | {form.page for form in self.forms if form.code in changed})
+        self.mermaid = self._lazy_mermaid(config)
+        _memoize_jieba()
         return config
+
+    def _lazy_mermaid(self, config) -> str | None:
+        """Take the site's mermaid script (3.5 MB, ~1 MB gzip) out of extra_javascript, so that only the pages
+        with a diagram load it (main.html adds it there), and Material's bundle, which loads mermaid when
+        instant navigation shows a diagram, is pointed at it instead of the CDN (on_post_build).
+
+        Done only when the bundle has that CDN URL to point elsewhere and the theme's scope is the site
+        root; otherwise mermaid stays on every page as configured."""
+        scripts = [s for s in config.extra_javascript if str(s).rsplit("/", 1)[-1] == "mermaid.min.js"]
+        if len(scripts) != 1 or config.extra.get("scope"):
+            return None
+        bundles = [b for d in config.theme.dirs for b in Path(d).glob("assets/javascripts/bundle.*.min.js")]
+        if not bundles or not MERMAID_CDN.search(bundles[0].read_text(encoding="utf-8")):
+            return None
+        config.extra_javascript.remove(scripts[0])
+        return str(scripts[0])
 
     @property
     def revision(self) -> Revision:
@@ -128,16 +191,65 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             found |= self._pages_in_nav(value) if isinstance(value, list) else {value}
         return found
 
+    def on_nav(self, nav, *, config, files):
+        """Material's navigation templates look up meta and typeset on every item; a section has neither, and
+        each failed lookup costs Jinja two exceptions, for every section in every page. Empty ones render the
+        same (and let overrides/partials/nav-item.html write a pruned section out directly)."""
+        stack = list(nav.items)
+        while stack:
+            item = stack.pop()
+            if getattr(item, "is_section", False):
+                for name, empty in (("meta", {}), ("typeset", None)):
+                    if not hasattr(item, name):
+                        setattr(item, name, empty)
+                stack.extend(item.children or ())
+        return nav
+
+    # -- HTML made by the macros ---------------------------------------------------------------
+    def defer(self, html_text: str) -> str:
+        """Keep a macro's finished HTML out of Markdown's way: a placeholder now, the HTML after conversion.
+
+        The macros' HTML is raw HTML that Markdown passes through untouched, but only after parsing it
+        twice in pure Python (md_in_html's block parser, and mkdocs' scan of the whole source for anchor
+        ids); a page with a 20-item checklist spent more time there than on all its Markdown. The output
+        is the same: on_page_content puts the HTML back where Markdown left the placeholder, and
+        registers its ids as anchors of the page, as mkdocs would have.
+        """
+        key = f"{self._nonce}-{len(self._deferred)}"
+        self._deferred[key] = html_text
+        return f'<div data-manual-html="{key}"></div>'
+
+    def on_page_content(self, html_text, *, page, config, files):
+        if not self._deferred:
+            return html_text
+        found: list[str] = []
+
+        def put_back(match: re.Match) -> str:
+            piece = self._deferred.pop(match.group(1), None)
+            if piece is None:
+                return match.group(0)
+            found.append(piece)
+            return piece
+
+        html_text = DEFERRED.sub(put_back, html_text)
+        self._pieces[page.file.src_uri] = found
+        if found and page.present_anchor_ids is not None:
+            page.present_anchor_ids |= {anchor for piece in found for anchor in anchors(piece)}
+        if self._deferred:
+            lost, self._deferred = len(self._deferred), {}
+            raise PluginError(f"{page.file.src_uri}: the output of {lost} macro call(s) did not reach the page; "
+                              f"call form(), form_page() and the register macros on a line of their own")
+        return html_text
+
     def on_page_markdown(self, markdown, *, page, config, files):
-        if page.file.src_uri in self.revision.pages or any(
-            form.page == page.file.src_uri and form.code in self.revision.pages for form in self.forms
-        ):
+        if page.file.src_uri in self._updated_pages:  # changed in this revision, itself or by one of its forms
             page.meta.setdefault("status", "updated")
         return markdown
 
-    def on_page_context(self, context, *, page, config, nav):
+    @event_priority(100)  # before the search plugin indexes the page
+    def _page_context(self, context, *, page, config, nav):
         src = page.file.src_uri
-        form = next((f for f in self.forms if f.url == src), None)
+        form = self._form_by_url.get(src)
         generated = src.startswith("revisions/") or src == "forms/print-all.md"
         context["manual"] = {
             "revision": self.revision,
@@ -145,13 +257,144 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             "history": [] if generated else self.register.history_of(form.code if form else src),
             "updated": page.meta.get("status") == "updated",
             "changes_url": self.files.get_file_from_path(f"revisions/{self.revision.version}.md").url,
+            "mermaid": self.mermaid if self.mermaid and 'class="mermaid"' in page.content else None,
         }
+        self._for_search = []
+        pieces = self._pieces.pop(src, ())
+        if not (page.meta.get("search") or {}).get("exclude"):
+            for piece in pieces:
+                light = for_search(piece)
+                if light != piece and piece in page.content:
+                    page.content = page.content.replace(piece, light, 1)
+                    self._for_search.append((piece, light))
         return context
 
+    @event_priority(-100)  # after the search plugin has indexed the page, before the page is rendered
+    def _page_context_for_search(self, context, *, page, config, nav):
+        """Put back the full HTML that _page_context lightened for the search index."""
+        for piece, light in self._for_search:
+            if light not in page.content:
+                raise PluginError(f"{page.file.src_uri}: a plugin changed the page while it was indexed for search")
+            page.content = page.content.replace(light, piece, 1)
+        self._for_search = []
+        return context
+
+    on_page_context = CombinedEvent(_page_context, _page_context_for_search)
+
+    @event_priority(-100)  # the finished page, after the other plugins
+    def on_post_page(self, output, *, page, config):
+        """The theme's indentation out of the page: Material's templates indent every navigation item by
+        lines of blanks, and the navigation is in every page (at 1,000 pages in 100 sections, 70 of the
+        113 KB of a page). The page's own content is left exactly as it is."""
+        if not self.config.compact_html:
+            return output
+        content = page.content or ""
+        start = output.find(content) if content else len(output)
+        if start < 0:
+            return output
+        end = start + len(content)
+        return collapse_whitespace(output[:start]) + content + collapse_whitespace(output[end:])
+
+    @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config):
         assets = Path(config.site_dir) / "assets" / "javascripts"
         for bundle in assets.glob("bundle.*.min.js"):
             text = bundle.read_text(encoding="utf-8")
-            cleaned = FOREIGN_URL.sub(lambda m: f"{m.group(1)}data:text/javascript,{m.group(1)}", text)
+            cleaned = text
+            if self.mermaid:  # the site's own mermaid, relative to the site's root (Material's __md_scope)
+                own = json.dumps(self.mermaid.lstrip("/"))
+                cleaned = MERMAID_CDN.sub(lambda m: f"new URL({own},__md_scope).href", cleaned)
+            cleaned = FOREIGN_URL.sub(lambda m: f"{m.group(1)}data:text/javascript,{m.group(1)}", cleaned)
             if cleaned != text:
                 bundle.write_text(cleaned, encoding="utf-8")
+        compact_search_index(Path(config.site_dir) / "search" / "search_index.json")
+
+
+def for_search(piece: str) -> str:
+    """The macros' HTML with only what the search plugin indexes: its text, in the same elements."""
+    return EMPTY_CELL.sub("", SEARCH_INERT_ATTRIBUTE.sub("", SEARCH_INERT.sub("", piece)))
+
+
+def anchors(html_text: str) -> set[str]:
+    found = set()
+    for tag in START_TAG.finditer(html_text):
+        for name, value in ANCHOR_ATTR.findall(tag.group(2)):
+            if name == "id" or tag.group(1).lower() == "a":
+                found.add(html.unescape(value))
+    return found
+
+
+def collapse_whitespace(html_text: str) -> str:
+    """A line break and the whitespace after it become one line break, in text: the same rendering, without
+    the indentation. pre, code, kbd, textarea, scripts, styles and comments are kept as they are, and so
+    are tags (attribute values) where one spans lines."""
+    out, last = [], 0
+    for match in VERBATIM.finditer(html_text):
+        out.append(_collapse_text(html_text[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_collapse_text(html_text[last:]))
+    return "".join(out)
+
+
+def _collapse_text(part: str) -> str:
+    if not TAG_OVER_LINES.search(part):
+        return NEWLINE_RUN.sub("\n", part)
+    out, last = [], 0
+    for match in TAG.finditer(part):
+        out.append(NEWLINE_RUN.sub("\n", part[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(NEWLINE_RUN.sub("\n", part[last:]))
+    return "".join(out)
+
+
+def compact_search_index(path: Path) -> None:
+    """Write the search index as UTF-8 instead of \\uXXXX escapes, and without runs of blanks in its text
+    (outside <pre> and <code>): the same words and the same results, for Chinese text less than half the
+    bytes, and less to download for every reader's first search."""
+    if not path.is_file():
+        return
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return
+    for doc in data.get("docs", ()):
+        text = doc.get("text")
+        if isinstance(text, str) and "  " in text:
+            parts = KEEP_SPACES.split(text)
+            doc["text"] = "".join(part if i % 3 == 1 else SPACE_RUN.sub(" ", part)
+                                  for i, part in enumerate(parts) if i % 3 != 2)
+    compact = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if len(compact) < len(raw):
+        path.write_bytes(compact)
+
+
+def _memoize_jieba() -> None:
+    """Material's search segments every run of Chinese characters of every page with jieba.cut; the same runs
+    recur (a form on its chapter page and on its own page, headings, the register). jieba.cut is a pure
+    function of its input and the dictionary, so its results are kept for the build (cleared on every
+    build, as the user dictionary is loaded again after this)."""
+    try:
+        import jieba
+    except ImportError:
+        return
+    cut = jieba.cut
+    if isinstance(cut, _CachedCut):
+        cut.cache.clear()
+    else:
+        jieba.cut = _CachedCut(cut)
+
+
+class _CachedCut:
+    def __init__(self, cut):
+        self.cut = cut
+        self.cache: dict = {}
+
+    def __call__(self, sentence, cut_all=False, HMM=True, use_paddle=False):
+        key = (sentence, cut_all, HMM, use_paddle)
+        words = self.cache.get(key)
+        if words is None:
+            words = self.cache[key] = tuple(self.cut(sentence, cut_all, HMM, use_paddle))
+        return iter(words)

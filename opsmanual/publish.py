@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,16 +185,18 @@ class Publisher:
         pages_before = self.repo.commit_of(PAGES_BRANCH)
         self.say(f"deploying {version} with mike, alias '{LATEST}' moved to it and made the default")
         with working_directory(self.root):
-            config = mike_mkdocs.load_config(CONFIG)
+            # mike commits the files of config["site_dir"]: the site just built and checked, as it is. (Its
+            # load_config would run every plugin's on_config again, jieba's dictionary included, ~1 s, for
+            # this one value; use_directory_urls is read only for redirect aliases, and ours are symlinks.)
+            config = {"site_dir": str(site_dir), "use_directory_urls": True}
             with mike_commands.deploy(config, str(version), title, [LATEST], update_aliases=True,
                                       branch=PAGES_BRANCH,
                                       message=f"发布《办事处营运手册》{title}（{version}），源提交 {source_commit[:10]}"):
-                shutil.copytree(site_dir, config["site_dir"], dirs_exist_ok=True)
+                pass
             try:
                 mike_commands.set_default(LATEST, branch=PAGES_BRANCH, message=f"默认版本指向 {LATEST}")
             except GitEmptyCommit:
                 pass  # latest was already the default; it now points to this version
-            shutil.rmtree(config["site_dir"], ignore_errors=True)
         self.say(f"archiving the source of {version} in history/{version}/ and tagging {tag_name(version)}")
         archive.archive(self.root, version)
         self.repo.commit_all(f"存档已发布的《办事处营运手册》{title}（{version}）的源文件", f"history/{version}")

@@ -42,7 +42,40 @@
     }).catch(function () {});
   }
 
+  /* Material's search panel is a role="dialog" without a name (axe-core: aria-dialog-name). */
+  function nameSearchDialog() {
+    var dialog = document.querySelector('.md-search[role="dialog"]');
+    if (dialog && !dialog.hasAttribute("aria-label") && !dialog.hasAttribute("aria-labelledby")) {
+      var input = dialog.querySelector(".md-search__input");
+      dialog.setAttribute("aria-label", (input && input.getAttribute("aria-label")) || "搜索");
+    }
+  }
+
+  /* A table wider than the screen scrolls in its own box (Material's .md-typeset__scrollwrap, our
+     .manual-form on a phone); a keyboard user must be able to reach such a box to scroll it
+     (axe-core: scrollable-region-focusable). Boxes that fit get no extra tab stop. */
+  function focusableScrollBoxes() {
+    document.querySelectorAll(".md-typeset__scrollwrap, .manual-form").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.dataset.manualScrollbox = "";
+      } else if (!scrolls && box.dataset.manualScrollbox !== undefined) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.manualScrollbox;
+      }
+    });
+  }
+  var resizing = 0;
+  window.addEventListener("resize", function () {
+    cancelAnimationFrame(resizing);
+    resizing = requestAnimationFrame(focusableScrollBoxes);
+  });
+
   function onPage() {
+    nameSearchDialog();
+    focusableScrollBoxes();
+    if (document.fonts) document.fonts.ready.then(focusableScrollBoxes);
     document.querySelectorAll(".manual-form--checklist").forEach(rememberTicks);
     document.querySelectorAll(".manual-outdated-link").forEach(pointToCurrent);
   }
