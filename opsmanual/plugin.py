@@ -18,7 +18,6 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import archive
 from .forms import FormSet, load_forms
 from .register import Register, Revision, load_register
 from .yamldata import DataInvalid

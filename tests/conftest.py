@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Debian's Chromium, never a downloaded browser; the flags keep it from reaching for Google's hosts.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 PROJECT_FILES = ("docs", "checklists", "macros", "overrides", "history", "mkdocs.yml", "revisions.yml",
                  "search-dictionary.txt")
 
@@ -47,3 +51,14 @@ def built_site(tmp_path_factory) -> Path:
     result = build(ROOT, site)
     assert result.returncode == 0, result.stderr
     return site
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -34,10 +34,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from conftest import ROOT
-from test_print import A4, CHROME, CHROMIUM, CHROMIUM_ARGS, contains, sheets_of, squash
+from test_print import A4, CHROME, contains, sheets_of, squash
 from test_publish import ENTRIES, git, make_repo, manual, prepare_1_1, prepare_2_0
 
 pytestmark = pytest.mark.e2e
@@ -246,13 +246,6 @@ def shots(work) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @dataclass

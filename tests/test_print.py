@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
@@ -29,9 +28,6 @@ from conftest import ROOT, build, copy_project
 from opsmanual.forms import load_forms
 from opsmanual.register import load_register
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 A4 = (595.28, 841.89)            # points
 MM = 72 / 25.4                   # points per millimetre
 PX_PER_MM = 96 / 25.4            # CSS pixels per millimetre
@@ -147,13 +143,6 @@ def site_url(built_site):
     with serve(built_site) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
