@@ -51,7 +51,7 @@ def source_text(root: Path, page: str, version=None) -> str | None:
 
 def form_as_text(yaml_text: str) -> str:
     """A form as readable paragraphs, so that its redline reads like the printed form."""
-    data = yaml.safe_load(yaml_text) or {}
+    data = yaml.load(yaml_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     blocks = [f"# {data.get('code', '')} {data.get('title', '')}"]
     for key, label in (("roles", "使用岗位"), ("frequency", "频次"), ("purpose", "用途")):
         value = data.get(key)

@@ -1,23 +1,23 @@
 #!/usr/bin/env python3
 """Benchmark of build, publish and link check (issue #8): ratios against a stock build measured in the same run.
 
-    .venv/bin/python scripts/bench.py                  # N=100 pages, 30 versions published (~3 minutes)
-    .venv/bin/python scripts/bench.py --pages 1000     # the 1,000-page manual (publishing stays at 100 pages)
-    .venv/bin/python scripts/bench.py --pages 1000 --versions 0   # builds and sizes only
+    .venv/bin/python scripts/bench.py                  # N=100 pages, 30 versions published (~3¾ minutes)
+    .venv/bin/python scripts/bench.py --pages 1000     # the 1,000-page manual, publishing stays at 100 pages (~9 min)
+    .venv/bin/python scripts/bench.py --pages 1000 --versions 0   # builds and sizes only (~5 min)
 
 What it does (the corpus is synthetic and seeded, see scripts/bench_corpus.py):
 
 1. builds, alternating, R rounds of three projects of the same N pages:
    stock-default  plain mkdocs-material (Material's default navigation), search with jieba;
-   stock-nav      the same with the theme features of mkdocs.yml (navigation.prune, sections, …);
+   stock-nav      the same with the theme features of mkdocs.yml (navigation.prune, …);
    ours           the real configuration, every feature on (checklists, register, page history, tags, search);
    and prints medians and ranges of wall and CPU time, and the ratios ours/stock-nav and ours/stock-default,
    both as ratio of medians and as the median of the ratios within a round (the pairs shared the machine);
 2. sizes: one page's HTML (median over the chapter pages), the first view of a chapter page (its HTML and the
    CSS and JS it loads, gzip -6 as deploy/nginx.conf serves them) and the search index (raw and gzip);
 3. publishes V versions (1.0, 1.1, …) of a --publish-pages manual with the real `manual publish` in a temporary
-   git repository, each with its register entry and a committed content change, times each, and times a
-   plain `mkdocs build --strict` of the same tree before versions 1, V/3, 2V/3 and V for the overhead;
+   git repository, each with its register entry and a committed content change, times each and its own build
+   step (from its progress lines), and a plain `mkdocs build --strict` of the same tree before versions 1 and V;
 4. checks out gh-pages after V/3, 2V/3 and V versions and times opsmanual.linkcheck.check_published on each.
 
 The machine is shared: every figure is a median with its range; compare ratios, not seconds.
