@@ -5,7 +5,6 @@ Rendering is left to the macros (macros/); this plugin decides what pages exist 
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
 from .forms import FormSet, load_forms
+from .page_weight import anchors, collapse_whitespace, compact_search_index, for_search, memoize_jieba
 from .register import Register, Revision, load_register
 from .yamldata import DataInvalid
 
@@ -31,26 +31,6 @@ MERMAID_CDN = re.compile(r"""(["'`])https://unpkg\.com/mermaid@[^"'`]*\1""")
 # A macro's finished HTML stands in the Markdown as this one empty element, and is put back in place
 # of it once the page is converted (see ManualPlugin.defer).
 DEFERRED = re.compile(r'<div data-manual-html="([0-9a-f]+-[0-9]+)"></div>')
-# Markup of the macros' HTML that holds no text (checkbox inputs, column widths, print rules): the search
-# plugin's index of a page is the same without it, and its pure-Python HTML parser is spared a third of
-# the tags of a checklist (ManualPlugin._page_context_for_search).
-SEARCH_INERT = re.compile(r'<style>[^<]*</style>|<colgroup>(?:<col[^>]*>)*</colgroup>|</?label>|<input [^>]*>'
-                          r'|<span class="manual-box" aria-hidden="true"></span>')
-# ... and attributes it does not read (it reads id, and data-search-*), then the cells left empty.
-SEARCH_INERT_ATTRIBUTE = re.compile(r'\s(?:class|style|scope|colspan|title|aria-[a-z]+|data-(?!search)[a-z-]+)="[^"]*"')
-EMPTY_CELL = re.compile(r"<td></td>")
-# Text that keeps its whitespace (Material sets code, kbd and pre to pre-wrap), raw text and comments; outside
-# them, in the theme's part of a page, whitespace after a line break is only indentation (collapse_whitespace).
-VERBATIM = re.compile(r"<(pre|textarea|script|style|code|kbd)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-TAG = re.compile(r"<[^>]*>")
-TAG_OVER_LINES = re.compile(r"<[^>]*\n")
-# HTML's whitespace is ASCII only: no-break and ideographic spaces are text.
-NEWLINE_RUN = re.compile(r"\n[ \t\n\r\f]*")
-SPACE_RUN = re.compile(r"[ \t\n\r\f]{2,}")
-KEEP_SPACES = re.compile(r"(<(pre|code)>.*?</\2>)", re.S)
-# Anchors in HTML, as mkdocs counts them: every id, and the name of an <a>.
-START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)(\s[^>]*)>")
-ANCHOR_ATTR = re.compile(r'\s(id|name)="([^"]*)"')
 
 
 class ManualConfig(Config):
@@ -106,7 +86,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         changed = set(self.revision.pages)
         self._updated_pages = frozenset(changed | {form.page for form in self.forms if form.code in changed})
         self.mermaid = self._lazy_mermaid(config)
-        _memoize_jieba()
+        memoize_jieba()
         return config
 
     def _lazy_mermaid(self, config) -> str | None:
@@ -307,93 +287,3 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             if cleaned != text:
                 bundle.write_text(cleaned, encoding="utf-8")
         compact_search_index(Path(config.site_dir) / "search" / "search_index.json")
-
-
-def for_search(piece: str) -> str:
-    """The macros' HTML with only what the search plugin indexes: its text, in the same elements."""
-    return EMPTY_CELL.sub("", SEARCH_INERT_ATTRIBUTE.sub("", SEARCH_INERT.sub("", piece)))
-
-
-def anchors(html_text: str) -> set[str]:
-    found = set()
-    for tag in START_TAG.finditer(html_text):
-        for name, value in ANCHOR_ATTR.findall(tag.group(2)):
-            if name == "id" or tag.group(1).lower() == "a":
-                found.add(html.unescape(value))
-    return found
-
-
-def collapse_whitespace(html_text: str) -> str:
-    """A line break and the whitespace after it become one line break, in text: the same rendering, without
-    the indentation. pre, code, kbd, textarea, scripts, styles and comments are kept as they are, and so
-    are tags (attribute values) where one spans lines."""
-    out, last = [], 0
-    for match in VERBATIM.finditer(html_text):
-        out.append(_collapse_text(html_text[last:match.start()]))
-        out.append(match.group(0))
-        last = match.end()
-    out.append(_collapse_text(html_text[last:]))
-    return "".join(out)
-
-
-def _collapse_text(part: str) -> str:
-    if not TAG_OVER_LINES.search(part):
-        return NEWLINE_RUN.sub("\n", part)
-    out, last = [], 0
-    for match in TAG.finditer(part):
-        out.append(NEWLINE_RUN.sub("\n", part[last:match.start()]))
-        out.append(match.group(0))
-        last = match.end()
-    out.append(NEWLINE_RUN.sub("\n", part[last:]))
-    return "".join(out)
-
-
-def compact_search_index(path: Path) -> None:
-    """Write the search index as UTF-8 instead of \\uXXXX escapes, and without runs of blanks in its text
-    (outside <pre> and <code>): the same words and the same results, for Chinese text less than half the
-    bytes, and less to download for every reader's first search."""
-    if not path.is_file():
-        return
-    raw = path.read_bytes()
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return
-    for doc in data.get("docs", ()):
-        text = doc.get("text")
-        if isinstance(text, str) and "  " in text:
-            parts = KEEP_SPACES.split(text)
-            doc["text"] = "".join(part if i % 3 == 1 else SPACE_RUN.sub(" ", part)
-                                  for i, part in enumerate(parts) if i % 3 != 2)
-    compact = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if len(compact) < len(raw):
-        path.write_bytes(compact)
-
-
-def _memoize_jieba() -> None:
-    """Material's search segments every run of Chinese characters of every page with jieba.cut; the same runs
-    recur (a form on its chapter page and on its own page, headings, the register). jieba.cut is a pure
-    function of its input and the dictionary, so its results are kept for the build (cleared on every
-    build, as the user dictionary is loaded again after this)."""
-    try:
-        import jieba
-    except ImportError:
-        return
-    cut = jieba.cut
-    if isinstance(cut, _CachedCut):
-        cut.cache.clear()
-    else:
-        jieba.cut = _CachedCut(cut)
-
-
-class _CachedCut:
-    def __init__(self, cut):
-        self.cut = cut
-        self.cache: dict = {}
-
-    def __call__(self, sentence, cut_all=False, HMM=True, use_paddle=False):
-        key = (sentence, cut_all, HMM, use_paddle)
-        words = self.cache.get(key)
-        if words is None:
-            words = self.cache[key] = tuple(self.cut(sentence, cut_all, HMM, use_paddle))
-        return iter(words)
