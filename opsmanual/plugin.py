@@ -109,9 +109,6 @@ class ManualPlugin(BasePlugin[ManualConfig]):
     def revision(self) -> Revision:
         return self.register.current
 
-    def revisions_to_show(self) -> list[Revision]:
-        return list(self.register)
-
     # -- pages -------------------------------------------------------------------------------
     def generated_pages(self) -> dict[str, str]:
         """src path -> markdown of every page made from data."""
