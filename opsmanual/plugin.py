@@ -130,6 +130,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             if files.get_file_from_path(src) is None:
                 files.append(File.generated(config, src, content=content))
         self.files = files
+        self.changes_url = files.get_file_from_path(f"revisions/{self.revision.version}.md").url
         return files
 
     def _nav_children(self, entry: str) -> list:
@@ -150,12 +151,8 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         for item in nav:
             if isinstance(item, dict):
                 (title, value), = item.items()
-                if isinstance(value, str) and self._nav_children(value):
-                    expanded.append({title: self._nav_children(value)})
-                elif isinstance(value, list):
-                    expanded.append({title: self._expand_nav(value)})
-                else:
-                    expanded.append(item)
+                children = self._expand_nav(value) if isinstance(value, list) else self._nav_children(value)
+                expanded.append({title: children} if children else item)
             else:
                 expanded.append(item)
         return expanded
@@ -232,7 +229,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             "draft": self.draft,
             "history": [] if generated else self.register.history_of(form.code if form else src),
             "updated": page.meta.get("status") == "updated",
-            "changes_url": self.files.get_file_from_path(f"revisions/{self.revision.version}.md").url,
+            "changes_url": self.changes_url,
             "mermaid": self.mermaid if self.mermaid and 'class="mermaid"' in page.content else None,
         }
         self._for_search = []

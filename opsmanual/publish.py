@@ -67,7 +67,7 @@ def working_directory(path: Path):
         os.chdir(before)
 
 
-def build_site(root: Path, site_dir: Path, version: str | None = None, log: Callable = print) -> None:
+def build_site(root: Path, site_dir: Path, version: str | None = None) -> None:
     """mkdocs build --strict into site_dir, as mike would build the version (its plugin injected)."""
     env = dict(os.environ)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "--site-dir", str(site_dir)]
@@ -110,6 +110,13 @@ class Publisher:
             shown = "\n".join(f"  {path}" for path in dirty[:20])
             raise PublishRefused(f"the working tree has uncommitted changes; commit them first (git add, git commit):\n{shown}")
 
+    def catch_up_commands(self) -> str:
+        """What an editor runs to take in another editor's publication before publishing again."""
+        return (f"  git pull --rebase {self.remote} {self.repo.current_branch()}\n"
+                f"  git fetch {self.remote} {PAGES_BRANCH}:{PAGES_BRANCH}\n"
+                f"  (update revisions.yml if your revision number is now taken)\n"
+                f"  manual publish --remote {self.remote}")
+
     def check_remote(self) -> None:
         """Refuse when another editor has published or pushed since this clone last fetched."""
         try:
@@ -124,11 +131,7 @@ class Publisher:
                 raise PublishRefused(
                     f"the remote '{self.remote}' has changes you do not have on {theirs}: another editor has "
                     f"published or pushed meanwhile. Nothing was published. Bring them in, then publish again:\n"
-                    f"  git pull --rebase {self.remote} {branch}\n"
-                    f"  git fetch {self.remote} {PAGES_BRANCH}:{PAGES_BRANCH}\n"
-                    f"  (update revisions.yml if your revision number is now taken)\n"
-                    f"  manual publish --remote {self.remote}"
-                )
+                    + self.catch_up_commands())
 
     def check_version(self, register: Register, requested: str | None) -> Version:
         newest = register.current.version
@@ -173,7 +176,7 @@ class Publisher:
                  f"{'，' + revision.notice if revision.notice else ''}, effective {revision.effective}")
         with tempfile.TemporaryDirectory(prefix="manual-site-") as site_dir:
             self.say("building the site strictly (mkdocs build --strict)")
-            build_site(self.root, Path(site_dir), str(version), self.log)
+            build_site(self.root, Path(site_dir), str(version))
             self.say("checking every link and anchor of the build")
             report = linkcheck.check_site(Path(site_dir), version=str(version))
             if not report.ok:
@@ -211,9 +214,7 @@ class Publisher:
                 raise PublishRefused(
                     f"the push to '{self.remote}' was refused ({exc}); another editor probably published "
                     f"meanwhile. Your local gh-pages, main and tags are back as they were. Run:\n"
-                    f"  git pull --rebase {self.remote} {self.repo.current_branch()}\n"
-                    f"  git fetch {self.remote} {PAGES_BRANCH}:{PAGES_BRANCH}\n"
-                    f"  manual publish --remote {self.remote}") from None
+                    + self.catch_up_commands()) from None
         self.log(f"published {version} {title}: gh-pages {pages_commit[:10]}, tag {tag_name(version)}")
         return Published(version, title, pages_commit, tag_name(version))
 
