@@ -13,6 +13,7 @@ MACROS = ("form", "form_link", "form_page", "forms_index", "print_all_forms",
 
 def define_env(env):
     plugin = env.conf.plugins["opsmanual"]
+    env.variables.update(plugin.facts.variables())
     for name in MACROS:
         env.macro(_for_current_page(plugin, env, name), name)
 

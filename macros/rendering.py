@@ -83,11 +83,11 @@ class Renderer:
     def form(self, code: str, heading_level: int = 3, prefill: dict | None = None, rows: list | None = None,
              link_title: bool = True) -> str:
         form = self.plugin.forms[code]
-        unknown = set(prefill or {}) - set(form.header_fields)
+        unknown = set(prefill or {}) - set(form.header_labels)
         unknown |= {key for row in rows or [] for key in row} - {column.title for column in form.columns}
         if unknown:
             raise KeyError(f"{form.source}: the revision kit fills in {sorted(unknown)}, which {code} does not have "
-                           f"(header fields: {list(form.header_fields)}; columns: {[c.title for c in form.columns]})")
+                           f"(header fields: {list(form.header_labels)}; columns: {[c.title for c in form.columns]})")
         if prefill or rows:
             return self.render("form.html", form=form, heading_level=heading_level, prefill=prefill or {},
                                prefill_rows=rows or [], link_title=link_title)

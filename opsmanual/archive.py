@@ -66,6 +66,8 @@ def form_as_text(yaml_text: str) -> str:
     if data.get("columns"):
         blocks.append("栏目：" + "｜".join(c.get("title", "") for c in data["columns"]))
         blocks.append(f"空白行数：{data.get('rows')}")
-    blocks.append("表头：" + "、".join(data.get("header_fields", ())))
-    blocks.append("签字栏：" + "、".join(data.get("signoff", ())))
+    def labels(key):
+        return "、".join(f if isinstance(f, str) else f.get("label", "") for f in data.get(key, ()))
+    blocks.append("表头：" + labels("header_fields"))
+    blocks.append("签字栏：" + labels("signoff"))
     return "\n\n".join(blocks)

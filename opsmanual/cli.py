@@ -36,6 +36,30 @@ def validate(root: Path) -> int:
     return 0
 
 
+def facts_check(root: Path) -> int:
+    """Governed values written out instead of their variable, restatements that contradict, unused facts."""
+    from .facts import FACTS_DIR, literal_uses, load_facts, unused_facts
+
+    try:
+        facts = load_facts(root / FACTS_DIR)
+    except DataInvalid as exc:
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    files = sorted((root / "docs").rglob("*.md")) + sorted((root / "checklists").glob("*.yml"))
+    uses = literal_uses(facts, files)
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    texts += [f.read_text(encoding="utf-8") for f in sorted((root / FACTS_DIR).glob("*.yml"))]
+    unused = unused_facts(facts, texts)
+    for use in uses:
+        print(use)
+    for fact in unused:
+        print(f"{fact.source}:{fact.line}: 事实 {fact.path}（{fact.name}）没有任何页面或表格使用：删除它，或在文中使用")
+    contradictions = sum(use.contradicts for use in uses)
+    print(f"{len(list(facts))} 个事实；{len(uses)} 处直接写出的受控数值（其中 {contradictions} 处矛盾）；{len(unused)} 个未使用的事实")
+    return 1 if uses or unused else 0
+
+
 def check(root: Path, site_dir: Path | None) -> int:
     """What CI runs on every change: data, strict build, links."""
     print("[1/3] validating checklists and the revision register", flush=True)
@@ -61,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("validate", help="validate checklists/*.yml and revisions.yml")
     check_parser = commands.add_parser("check", help="validate, build strictly and check links (what CI runs)")
     check_parser.add_argument("--site-dir", type=Path, help="keep the build here (default: a temporary folder)")
+    commands.add_parser("facts", help="list governed values written out instead of their variable, and unused facts")
     commands.add_parser("serve", help="preview the working tree as a draft of the next revision (mkdocs serve)")
     publish = commands.add_parser("publish", help="publish the register's newest revision with mike")
     publish.add_argument("version", nargs="?", help="the version to publish; must be the register's newest (default)")
@@ -78,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     root = find_root(Path.cwd())
     if args.command == "validate":
         return validate(root)
+    if args.command == "facts":
+        return facts_check(root)
     if args.command == "check":
         return check(root, args.site_dir)
     if args.command == "serve":

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .yamldata import DataError, DataInvalid, Document, load, validate
+from .yamldata import DataError, DataInvalid, Document, load, render_strings, validate
 
 CATEGORIES = {
     "SOS": "岗位规范检查表",
@@ -29,6 +29,23 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Field:
+    """A place to fill in: a line (or several) to write on, or boxes to tick when it has options."""
+    label: str
+    options: tuple[str, ...] = ()
+    lines: int = 1
+
+    @classmethod
+    def from_data(cls, data) -> "Field":
+        if isinstance(data, str):
+            return cls(data)
+        return cls(data["label"], tuple(data.get("options", ())), data.get("lines", 1))
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
 class Column:
     title: str
     width: float = 1.0
@@ -42,14 +59,23 @@ class Form:
     roles: tuple[str, ...]
     frequency: str
     page: str
-    header_fields: tuple[str, ...]
-    signoff: tuple[str, ...]
+    header_fields: tuple[Field, ...]
+    signoff: tuple[Field, ...]
     source: Path
     purpose: str = ""
     instructions: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     columns: tuple[Column, ...] = ()
     rows: int = 0
+    summary_fields: tuple[Field, ...] = ()
+    retention: str = ""
+    keeper: str = ""
+    period: str = ""
+    row_labels: tuple[str, ...] = ()
+
+    @property
+    def header_labels(self) -> tuple[str, ...]:
+        return tuple(field.label for field in self.header_fields)
 
     @property
     def category(self) -> str:
@@ -72,8 +98,12 @@ class Form:
     def from_data(cls, data: dict, source: Path) -> "Form":
         return cls(
             code=data["code"], title=data["title"], kind=data["kind"], roles=tuple(data["roles"]),
-            frequency=data["frequency"], page=data["page"], header_fields=tuple(data["header_fields"]),
-            signoff=tuple(data["signoff"]), source=source, purpose=data.get("purpose", ""),
+            frequency=data["frequency"], page=data["page"],
+            header_fields=tuple(Field.from_data(f) for f in data["header_fields"]),
+            signoff=tuple(Field.from_data(f) for f in data["signoff"]),
+            summary_fields=tuple(Field.from_data(f) for f in data.get("summary_fields", ())),
+            retention=data.get("retention", ""), keeper=data.get("keeper", ""), period=data.get("period", ""),
+            row_labels=tuple(data.get("row_labels", ())), source=source, purpose=data.get("purpose", ""),
             instructions=tuple(data.get("instructions", ())),
             sections=tuple(Section(s["title"], tuple(Item(**i) for i in s["items"])) for s in data.get("sections", ())),
             columns=tuple(Column(**c) for c in data.get("columns", ())),
@@ -125,7 +155,7 @@ def _check_document(document: Document, docs_dir: Path) -> list[DataError]:
     return errors
 
 
-def load_forms(forms_dir: Path, docs_dir: Path) -> FormSet:
+def load_forms(forms_dir: Path, docs_dir: Path, variables: dict | None = None) -> FormSet:
     """Load and validate every checklists/*.yml; raise DataInvalid with all errors of all files."""
     forms_dir, docs_dir = Path(forms_dir), Path(docs_dir)
     errors: list[DataError] = []
@@ -143,7 +173,7 @@ def load_forms(forms_dir: Path, docs_dir: Path) -> FormSet:
         if not isinstance(document.data, dict):
             errors.append(document.error((), "expected a mapping of fields (code, title, kind, …)"))
             continue
-        problems = validate(document, "form")
+        problems = render_strings(document, variables or {}) or validate(document, "form")
         if problems:
             errors.extend(problems)
             continue

@@ -17,6 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
+from .facts import FACTS_DIR, load_facts
 from .forms import FormSet, load_forms
 from .page_weight import anchors, collapse_whitespace, compact_search_index, for_search, memoize_jieba
 from .register import Register, Revision, load_register
@@ -52,6 +53,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.register: Register | None = None
         self.root = Path.cwd()
         self.company: dict = {}
+        self.facts = None
         self._deferred: dict[str, str] = {}
         self._nonce = secrets.token_hex(4)
         self.mermaid: str | None = None  # the site's own mermaid script, loaded only where a diagram is
@@ -68,10 +70,11 @@ class ManualPlugin(BasePlugin[ManualConfig]):
 
     def on_config(self, config):
         self.root = Path(config.config_file_path).parent
-        self.company = dict(config.extra.get("company", {}))
         docs_dir = Path(config.docs_dir)
         try:
-            self.forms = load_forms(self.root / self.config.forms_dir, docs_dir)
+            self.facts = load_facts(self.root / FACTS_DIR)
+            self.company = self.facts.namespaces.get("company", {})
+            self.forms = load_forms(self.root / self.config.forms_dir, docs_dir, self.facts.variables())
             self.register = load_register(self.root / self.config.register, docs_dir, set(self.forms.forms))
         except DataInvalid as exc:
             raise PluginError("the manual's data is invalid:\n" + "\n".join(f"  {e}" for e in exc.errors)) from None

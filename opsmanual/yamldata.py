@@ -161,6 +161,32 @@ def validate(document: Document, schema_name: str) -> list[DataError]:
     return sorted(set(errors), key=lambda e: (e.line, e.field))
 
 
+def render_strings(document: Document, variables: dict) -> list[DataError]:
+    """Write the facts into the text of a document: every string with a {{ variable }} is rendered with
+    Jinja (an unknown variable is an error naming the line). Changes document.data in place."""
+    if not variables:
+        return []
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    errors: list[DataError] = []
+
+    def walk(value: Any, path: Path_) -> Any:
+        if isinstance(value, dict):
+            return {key: walk(child, path + (key,)) for key, child in value.items()}
+        if isinstance(value, list):
+            return [walk(child, path + (i,)) for i, child in enumerate(value)]
+        if isinstance(value, str) and ("{{" in value or "{%" in value):
+            try:
+                return env.from_string(value).render(**variables)
+            except jinja2.TemplateError as exc:
+                errors.append(document.error(path, f"变量无法展开：{exc}（可用的变量见 facts/*.yml）"))
+        return value
+
+    document.data = walk(document.data, ())
+    return errors
+
+
 def load_valid(file: Path, schema_name: str) -> Document:
     document = load(file)
     errors = validate(document, schema_name)
