@@ -62,7 +62,8 @@ class Renderer:
         context.setdefault("revision", self.plugin.revision)
         context.setdefault("draft", self.plugin.draft)
         context.setdefault("url", self.url)
-        context.setdefault("company", self.plugin.company)
+        for name, namespace in self.plugin.facts.variables().items():
+            context.setdefault(name, namespace)
         return compact(templates().get_template(template).render(**context))
 
     def render_shared(self, template: str, key: tuple, **context) -> str:
@@ -131,7 +132,7 @@ class Renderer:
         else:
             text = archive.source_text(root, page, version) if archive.is_archived(root, version) else None
         titles = {form.code: form.title for form in self.plugin.forms}
-        return None if text is None else readable(text, {"company": self.plugin.company}, titles)
+        return None if text is None else readable(text, self.plugin.facts.variables(), titles)
 
     def revision_changes(self, version: str) -> str:
         register = self.plugin.register
