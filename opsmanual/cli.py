@@ -1,124 +1,191 @@
-"""The `manual` command: what HQ editors and CI run. Only argument parsing and printing live here."""
+"""The `manual` command: what HQ editors, cron and CI run. Argument parsing and printing only; the work is done
+by the modules it calls. Every expected failure is printed in Chinese, without a traceback."""
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from . import linkcheck
-from .forms import load_forms
-from .publish import Publisher, PublishRefused, build_site
-from .register import load_register
-from .yamldata import DataInvalid
+from .errors import ManualError, explain_os_error
+from .project import Project, find_root, today
+
+DESCRIPTION = "编写、检查和发布《办事处营运手册》。"
+EPILOG = """常用命令：
+  ./manual serve                 在 http://127.0.0.1:8000 预览工作区（每页标明“草稿预览”）
+  ./manual check                 校验数据、严格构建、检查链接（提交前运行；CI 运行全部测试，包括它）
+  ./manual publish --remote origin   发布登记册中尚未发布的修订并推送
+  ./manual test                  安装全部依赖并运行全部测试（CI 运行的就是它）
+"""
 
 
-def find_root(start: Path) -> Path:
-    for folder in (start, *start.parents):
-        if (folder / "mkdocs.yml").is_file() and (folder / "revisions.yml").is_file():
-            return folder
-    raise SystemExit(f"manual: no mkdocs.yml with revisions.yml in {start} or above")
+def say(line: str = "") -> None:
+    print(line, flush=True)
 
 
-def validate(root: Path) -> int:
+def fail(message: str) -> int:
+    print(message, file=sys.stderr, flush=True)
+    return 1
+
+
+def validate(project: Project) -> int:
+    from .control.edition import load_data
+    from .data.snapshot import working_tree
+    from .data.yamlfile import DataInvalid
+
+    snapshot = working_tree(project)
     try:
-        forms = load_forms(root / "checklists", root / "docs")
-        register = load_register(root / "revisions.yml", root / "docs", set(forms.forms))
+        forms = snapshot.forms
+        register, roster = load_data(project, snapshot)
     except DataInvalid as exc:
-        print("invalid data:", file=sys.stderr)
-        for error in exc.errors:
-            print(f"  {error}", file=sys.stderr)
-        return 1
-    print(f"ok: {len(forms)} forms, {len(register.revisions)} revisions (current {register.current.version} "
-          f"{register.current.title})")
+        return fail("数据有误：\n" + "\n".join(f"  {e}" for e in exc.errors))
+    people = f"，名册 {len(roster.people)} 人" if roster else ""
+    say(f"数据无误：{len(forms)} 张表格，{len(list(snapshot.facts))} 个事实，{len(register)} 次修订{people}"
+        f"（最新 {register.current.version} {register.current.title}）")
     return 0
 
 
-def facts_check(root: Path) -> int:
-    """Governed values written out instead of their variable, restatements that contradict, unused facts."""
-    from .facts import FACTS_DIR, literal_uses, load_facts, unused_facts
+def facts(project: Project) -> int:
+    from .data.facts import literal_uses, unused_facts
+    from .data.snapshot import working_tree
+    from .data.yamlfile import DataInvalid
 
+    snapshot = working_tree(project)
     try:
-        facts = load_facts(root / FACTS_DIR)
+        found = snapshot.facts
     except DataInvalid as exc:
-        for error in exc.errors:
-            print(f"  {error}", file=sys.stderr)
-        return 1
-    files = sorted((root / "docs").rglob("*.md")) + sorted((root / "checklists").glob("*.yml"))
-    uses = literal_uses(facts, files)
-    texts = [f.read_text(encoding="utf-8") for f in files]
-    texts += [f.read_text(encoding="utf-8") for f in sorted((root / FACTS_DIR).glob("*.yml"))]
-    unused = unused_facts(facts, texts)
+        return fail("事实文件有误：\n" + "\n".join(f"  {e}" for e in exc.errors))
+    files = sorted(project.docs_dir.rglob("*.md")) + sorted(project.forms_dir.glob("*.yml"))
+    uses = literal_uses(found, files)
+    texts = [f.read_text(encoding="utf-8") for f in files + sorted(project.facts_dir.glob("*.yml"))]
+    unused = unused_facts(found, texts)
     for use in uses:
-        print(use)
+        say(str(use))
     for fact in unused:
-        print(f"{fact.source}:{fact.line}: 事实 {fact.path}（{fact.name}）没有任何页面或表格使用：删除它，或在文中使用")
+        say(f"{project.relative(fact.source)}:{fact.line}: 事实 {fact.path}（{fact.name}）没有任何页面或表格使用：删除它，或在文中使用")
     contradictions = sum(use.contradicts for use in uses)
-    print(f"{len(list(facts))} 个事实；{len(uses)} 处直接写出的受控数值（其中 {contradictions} 处矛盾）；{len(unused)} 个未使用的事实")
+    say(f"{len(list(found))} 个事实；{len(uses)} 处直接写出的受控数值（其中 {contradictions} 处矛盾）；{len(unused)} 个未使用的事实")
     return 1 if uses or unused else 0
 
 
-def check(root: Path, site_dir: Path | None) -> int:
-    """What CI runs on every change: data, strict build, links."""
-    print("[1/3] validating checklists and the revision register", flush=True)
-    if validate(root):
+def check(project: Project, site_dir: Path | None) -> int:
+    """Data, strict build, links: of the build, and of the published tree beside it when there is one."""
+    from .publish.build import build_site
+    from .publish.git import Repository
+    from .publish.pages import Pages
+
+    say("[1/3] 校验检查表、事实、修订登记册和人员名册")
+    if validate(project):
         return 1
-    with tempfile.TemporaryDirectory(prefix="manual-site-") as scratch:
-        site = site_dir or Path(scratch)
-        print(f"[2/3] building the site strictly into {site}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="manual-check-") as scratch:
+        site = site_dir or Path(scratch) / "site"
+        say(f"[2/3] 严格构建（mkdocs build --strict，含文件控制检查）到 {site}")
+        build_site(project.root, site)
+        pages = Pages(Repository(project.root), project.pages_branch, project.default_alias)
         try:
-            build_site(root, site)
-        except PublishRefused as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        print("[3/3] checking every link and anchor", flush=True)
-        report = linkcheck.check_site(site)
-        print(report.text())
+            published = pages.exists()
+        except Exception:  # noqa: BLE001 - not a git repository: no published tree
+            published = False
+        if published:
+            say(f"[3/3] 检查每个链接和锚点，连同 {project.pages_branch} 上已发布的 {len(pages.published())} 个版本")
+            tree = Path(scratch) / "tree"
+            pages.checkout(tree)
+            version = "draft"
+            import shutil
+
+            shutil.copytree(site, tree / version, symlinks=True)
+            report = linkcheck.check_published(tree, only=[version])
+            report.versions = [v for v in report.versions] + ["本次构建"]
+        else:
+            say("[3/3] 检查每个链接和锚点（本仓库没有 gh-pages：指向其他版本的链接无法在这里检查）")
+            report = linkcheck.check_site(site)
+        say(report.text())
         return 0 if report.ok else 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="manual", description="Publish and check the branch-office operations manual.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("validate", help="validate checklists/*.yml and revisions.yml")
-    check_parser = commands.add_parser("check", help="validate, build strictly and check links (what CI runs)")
-    check_parser.add_argument("--site-dir", type=Path, help="keep the build here (default: a temporary folder)")
-    commands.add_parser("facts", help="list governed values written out instead of their variable, and unused facts")
-    commands.add_parser("serve", help="preview the working tree as a draft of the next revision (mkdocs serve)")
-    publish = commands.add_parser("publish", help="publish the register's newest revision with mike")
-    publish.add_argument("version", nargs="?", help="the version to publish; must be the register's newest (default)")
-    publish.add_argument("--remote", help="fetch from and push gh-pages, the branch and the tag to this git remote")
-    commands.add_parser("preview", help="serve every published version locally (mike serve)")
-    links = commands.add_parser("linkcheck", help="check links of a built site or of a published tree")
-    links.add_argument("directory", type=Path)
-    links.add_argument("--published", action="store_true", help="the directory is a gh-pages tree of versions")
-    links.add_argument("--external", action="store_true", help="also check links to other hosts")
-    args = parser.parse_args(argv)
+def publish(project: Project, version: str | None, remote: str | None) -> int:
+    from .publish.publisher import Publisher
 
-    if args.command == "linkcheck":
-        return linkcheck.main([str(args.directory)] + (["--published"] if args.published else [])
-                              + (["--external"] if args.external else []))
-    root = find_root(Path.cwd())
-    if args.command == "validate":
-        return validate(root)
-    if args.command == "facts":
-        return facts_check(root)
-    if args.command == "check":
-        return check(root, args.site_dir)
-    if args.command == "serve":
-        return subprocess.call([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", os.environ.get("MANUAL_ADDR", "127.0.0.1:8000")], cwd=root)
-    if args.command == "preview":
-        return subprocess.call([sys.executable, "-m", "mike", "serve", "--dev-addr", os.environ.get("MANUAL_ADDR", "127.0.0.1:8000")], cwd=root)
-    if args.command == "publish":
-        try:
-            Publisher(root, remote=args.remote, log=lambda line: print(line, flush=True)).publish(args.version)
-        except PublishRefused as exc:
-            print(f"refused: {exc}", file=sys.stderr)
-            print("nothing was published.", file=sys.stderr)
-            return 1
-        return 0
+    published = Publisher(project, remote=remote, log=say).publish(version)
+    for item in published:
+        state = "已发布，尚未生效（现行版本不变，生效日由 manual activate 切换）" if item.pending else "已发布，为现行版本"
+        say(f"{item.version} {item.title}：{state}；gh-pages {item.pages_commit[:10]}，标签 {item.tag}")
+    if not published:
+        say("没有要发布的版本。")
+    return 0
+
+
+def preview(project: Project, address: str) -> int:
+    from mike import commands
+
+    from .publish.git import Repository
+    from .publish.pages import Pages, working_directory
+
+    pages = Pages(Repository(project.root), project.pages_branch, project.default_alias)
+    if not pages.exists():
+        return fail(f"本仓库还没有 {project.pages_branch} 分支：先运行 manual publish，或 git fetch origin "
+                    f"{project.pages_branch}:{project.pages_branch}")
+    say(f"在 http://{address}/ 预览 {project.pages_branch} 上已发布的全部版本（Ctrl+C 结束）")
+    with working_directory(project.root):
+        commands.serve(address, branch=project.pages_branch, verbose=False)
+    return 0
+
+
+def serve(project: Project, address: str) -> int:
+    from .serve import serve as run
+
+    return run(project, address)
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="manual", description=DESCRIPTION, epilog=EPILOG,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = main.add_subparsers(dest="command", required=True, metavar="命令")
+    commands.add_parser("serve", help="在 http://127.0.0.1:8000 预览工作区：草稿，出错时页面上显示错误，改好后自动恢复")
+    commands.add_parser("validate", help="校验 checklists/*.yml、facts/*.yml、revisions.yml 和 roster.yml（错误指出文件、行和字段）")
+    commands.add_parser("facts", help="列出直接写出的受控数值、与事实矛盾的写法和未使用的事实")
+    check_parser = commands.add_parser("check", help="校验数据、严格构建（含文件控制检查）、检查每个链接和锚点")
+    check_parser.add_argument("--site-dir", type=Path, help="把构建结果留在这个目录（默认用临时目录）")
+    publish_parser = commands.add_parser("publish", help="发布登记册中 gh-pages 尚未有的每个修订，从旧到新；中断后再次运行会完成它")
+    publish_parser.add_argument("version", nargs="?", help="最多发布到这个版本（默认：登记册中最新的）")
+    publish_parser.add_argument("--remote", help="先从这个 git 远程仓库取回 gh-pages、分支和标签，发布后推送")
+    commands.add_parser("preview", help="在 http://127.0.0.1:8000 预览 gh-pages 上已发布的全部版本")
+    links = commands.add_parser("linkcheck", help="检查一次构建（目录）或整个已发布树（--published）的链接和锚点")
+    links.add_argument("directory", type=Path)
+    links.add_argument("--published", action="store_true", help="目录是 gh-pages 的检出（各版本目录和 versions.json）")
+    commands.add_parser("test", help="（由 ./manual 脚本处理）安装全部依赖并运行全部测试；CI 运行的就是它")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    address = os.environ.get("MANUAL_ADDR", "127.0.0.1:8000")
+    try:
+        if args.command == "linkcheck":
+            return linkcheck.main([str(args.directory)] + (["--published"] if args.published else []))
+        if args.command == "test":
+            return fail("请用 ./manual test 运行测试：它先安装测试需要的一切（Chromium、nginx、中文字体、axe-core）")
+        project = Project.load(find_root(Path.cwd()))
+        if args.command == "validate":
+            return validate(project)
+        if args.command == "facts":
+            return facts(project)
+        if args.command == "check":
+            return check(project, args.site_dir)
+        if args.command == "publish":
+            return publish(project, args.version, args.remote)
+        if args.command == "preview":
+            return preview(project, address)
+        if args.command == "serve":
+            return serve(project, address)
+    except ManualError as exc:
+        return fail(f"未完成：{exc}")
+    except OSError as exc:
+        return fail(f"未完成：{explain_os_error(exc, '运行 manual ' + args.command)}")
+    except KeyboardInterrupt:
+        return fail("已中断。")
     return 2
 
 

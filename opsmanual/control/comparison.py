@@ -1,0 +1,105 @@
+"""What changed between two snapshots of the manual, page by page and form by form, block by block.
+
+This one comparison decides everything that says what a revision changed: the register check (every changed
+page or form is named in the revision's entry, every named one changed), the redline, the page histories,
+the "本页有修订" marks and the change bars. The content comes from a ContentSource, which renders a snapshot's
+pages and forms the way a reader sees them (opsmanual.render.content); two texts whose rendered sources are
+equal are unchanged without being rendered.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..data.snapshot import Snapshot
+from ..render.blocks import Block
+
+
+class ContentSource(Protocol):
+    def subjects(self, snapshot: Snapshot) -> dict[str, str]:
+        """Every page (docs path) and form (code) of a snapshot, with its title."""
+
+    def source(self, snapshot: Snapshot, subject: str) -> str | None:
+        """A subject's resolved source (variables written in), or None if the snapshot does not have it."""
+
+    def blocks(self, snapshot: Snapshot, subject: str) -> list[Block]:
+        """A subject as blocks of rendered content."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    tag: str                 # "insert", "delete", "replace"
+    old: tuple[Block, ...]
+    new: tuple[Block, ...]
+    heading: str = ""        # the heading it stands under, for orientation
+
+
+@dataclass(frozen=True)
+class SubjectDiff:
+    subject: str             # 02-service.md or SOS-02
+    title: str
+    status: str              # "added", "removed", "changed"
+    operations: tuple[Operation, ...]
+    old_blocks: tuple[Block, ...] = ()
+    new_blocks: tuple[Block, ...] = ()
+
+    @property
+    def is_form(self) -> bool:
+        return not self.subject.endswith(".md")
+
+    @property
+    def changed_blocks(self) -> tuple[Block, ...]:
+        """The blocks of the new text that are new or changed: where change bars go."""
+        return tuple(block for op in self.operations for block in op.new)
+
+
+@dataclass
+class Comparison:
+    old: Snapshot | None
+    new: Snapshot
+    diffs: dict[str, SubjectDiff] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> list[str]:
+        return list(self.diffs)
+
+    def __contains__(self, subject: str) -> bool:
+        return subject in self.diffs
+
+    def get(self, subject: str) -> SubjectDiff | None:
+        return self.diffs.get(subject)
+
+
+def diff_blocks(old: list[Block], new: list[Block]) -> tuple[Operation, ...]:
+    matcher = difflib.SequenceMatcher(None, [b.key for b in old], [b.key for b in new], autojunk=False)
+    operations, heading, seen = [], "", 0
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for block in new[seen:j1]:
+            if block.kind == "heading":
+                heading = block.text
+        seen = j1
+        if tag != "equal":
+            operations.append(Operation(tag, tuple(old[i1:i2]), tuple(new[j1:j2]), heading))
+    return tuple(operations)
+
+
+def compare(content: ContentSource, old: Snapshot | None, new: Snapshot) -> Comparison:
+    """Every page and form that differs between old and new (None: nothing before, all is new)."""
+    comparison = Comparison(old, new)
+    new_subjects = content.subjects(new)
+    old_subjects = content.subjects(old) if old else {}
+    for subject in list(old_subjects) + [s for s in new_subjects if s not in old_subjects]:
+        before = content.source(old, subject) if old and subject in old_subjects else None
+        after = content.source(new, subject) if subject in new_subjects else None
+        if before == after:
+            continue
+        old_blocks = content.blocks(old, subject) if before is not None else []
+        new_blocks = content.blocks(new, subject) if after is not None else []
+        operations = diff_blocks(old_blocks, new_blocks)
+        if before is not None and after is not None and not operations:
+            continue  # the source changed, the words a reader sees did not (spacing, line breaks)
+        status = "added" if before is None else "removed" if after is None else "changed"
+        title = new_subjects.get(subject) or old_subjects.get(subject, subject)
+        comparison.diffs[subject] = SubjectDiff(subject, title, status, operations, tuple(old_blocks), tuple(new_blocks))
+    return comparison

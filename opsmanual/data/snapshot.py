@@ -1,0 +1,107 @@
+"""A snapshot: the content of one revision of the manual — its pages, forms, facts and navigation.
+
+The working tree is the snapshot being edited; history/<version>/ holds the snapshot of every published
+revision, exactly as it was published (docs/*.md, checklists/*.yml, facts/*.yml, nav.yml). Everything that
+compares revisions (what changed, redlines, page histories, the published manifest) works on snapshots.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .facts import Facts, load_facts
+from .forms import FormSet, load_forms
+from .register import Version
+
+WORKING_TREE = "工作区"
+NAV_FILE = "nav.yml"
+CONTENT = (("docs", "**/*.md"), ("checklists", "*.yml"), ("facts", "*.yml"))
+#: Pages generated from the facts: their path in the site -> (title, the renderer's method, the namespace they need).
+#: They are pages of the manual like the others: compared, registered and shown in the redline.
+GENERATED_PAGES = {
+    "escalation.md": ("事件分级与上报矩阵", "escalation_matrix", "events"),
+    "retention.md": ("记录保存期限表", "retention_schedule", "rules"),
+    "calendar.md": ("办事处负责人工作日历", "calendar", "rules"),
+    "roles.md": ("岗位指南", "role_guide", "roles"),
+    "glossary.md": ("术语表", "glossary", "glossary"),
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    label: str
+    version: Version | None  # None: the working tree
+    docs_dir: Path
+    forms_dir: Path
+    facts_dir: Path
+    nav: tuple
+    nav_file: Path | None = None  # an archive's nav.yml
+
+    @property
+    def is_working_tree(self) -> bool:
+        return self.version is None
+
+    @cached_property
+    def pages(self) -> tuple[str, ...]:
+        """The Markdown pages, as paths under docs/ with forward slashes."""
+        return tuple(sorted(p.relative_to(self.docs_dir).as_posix() for p in self.docs_dir.rglob("*.md")))
+
+    @cached_property
+    def generated(self) -> dict[str, str]:
+        """The pages generated from the facts that this snapshot has (an authored page of the same path wins)."""
+        variables = self.facts.variables()
+        return {path: title for path, (title, _, needs) in GENERATED_PAGES.items()
+                if path not in self.pages and needs in variables}
+
+    def read(self, page: str) -> str | None:
+        file = self.docs_dir / page
+        return file.read_text(encoding="utf-8") if file.is_file() else None
+
+    @cached_property
+    def facts(self) -> Facts:
+        return load_facts(self.facts_dir)
+
+    @cached_property
+    def forms(self) -> FormSet:
+        return load_forms(self.forms_dir, set(self.pages), self.facts.variables())
+
+    def files(self) -> dict[str, Path]:
+        """The content files, by their path inside an archive (docs/…, checklists/…, facts/…)."""
+        found = {}
+        for name, folder in (("docs", self.docs_dir), ("checklists", self.forms_dir), ("facts", self.facts_dir)):
+            pattern = dict(CONTENT)[name]
+            for file in sorted(folder.glob(pattern)) if folder.is_dir() else ():
+                found[f"{name}/{file.relative_to(folder).as_posix()}"] = file
+        return found
+
+    def nav_text(self) -> str:
+        return "# 本版的目录（mkdocs.yml 的 nav）\n" + yaml.safe_dump({"nav": list(self.nav)}, allow_unicode=True, sort_keys=False)
+
+    def digests(self) -> dict[str, str]:
+        """SHA-256 of every content file, and of the navigation."""
+        digests = {path: hashlib.sha256(file.read_bytes()).hexdigest() for path, file in self.files().items()}
+        nav = self.nav_file.read_bytes() if self.nav_file and self.nav_file.is_file() else self.nav_text().encode("utf-8")
+        digests[NAV_FILE] = hashlib.sha256(nav).hexdigest()
+        return digests
+
+
+def working_tree(project) -> Snapshot:
+    return Snapshot(WORKING_TREE, None, project.docs_dir, project.forms_dir, project.facts_dir, tuple(project.nav))
+
+
+def archived(project, version: Version) -> Snapshot | None:
+    """The snapshot of a published revision, or None if history/<version>/ is not in the repository."""
+    folder = project.archive_dir(version)
+    if not folder.is_dir():
+        return None
+    return archive_snapshot(folder, version)
+
+
+def archive_snapshot(folder: Path, version: Version) -> Snapshot:
+    nav_file = folder / NAV_FILE
+    nav = (yaml.safe_load(nav_file.read_text(encoding="utf-8")) or {}).get("nav", []) if nav_file.is_file() else []
+    return Snapshot(str(version), version, folder / "docs", folder / "checklists", folder / "facts", tuple(nav), nav_file)

@@ -1,0 +1,109 @@
+"""The content of a snapshot as a reader sees it, for comparing revisions (opsmanual.control.comparison).
+
+A page is its Markdown with the facts written in, rendered with the site's Markdown extensions; an embedded
+form is only a reference there (the form is compared as itself, so changing a form changes the form, not the
+chapter that shows it). A form is its data; pages generated from the facts are compared as pages too.
+Renders are kept per snapshot, so each archived revision is rendered once per process.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import jinja2
+import markdown
+from mkdocs.utils.meta import get_data
+
+from ..data.forms import Form
+from ..data.snapshot import GENERATED_PAGES, Snapshot
+from .blocks import Block, blocks_of
+from .renderer import NoLinks, Renderer
+
+FRONT_MATTER_SHOWN = (("title", "标题"), ("owner", "责任部门"))
+
+
+def form_data(form: Form) -> str:
+    data = dataclasses.asdict(form)
+    data.pop("source")
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+
+
+class SnapshotContent:
+    """A ContentSource over snapshots, with one Markdown converter configured as the site's."""
+
+    def __init__(self, markdown_extensions, mdx_configs):
+        self.markdown = markdown.Markdown(extensions=list(markdown_extensions), extension_configs=dict(mdx_configs))
+        self._sources: dict = {}
+        self._blocks: dict = {}
+
+    # -- what a snapshot has ---------------------------------------------------------------------
+    def subjects(self, snapshot: Snapshot) -> dict[str, str]:
+        found = {page: self.title(snapshot, page) for page in snapshot.pages}
+        found.update(snapshot.generated)
+        found.update({form.code: f"{form.code} {form.title}" for form in snapshot.forms})
+        return found
+
+    def title(self, snapshot: Snapshot, page: str) -> str:
+        text = snapshot.read(page) or ""
+        body, meta = get_data(text)
+        if meta.get("title"):
+            return str(meta["title"])
+        for line in body.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+        return page
+
+    # -- the words -------------------------------------------------------------------------------
+    def renderer(self, snapshot: Snapshot) -> Renderer:
+        return Renderer(forms=snapshot.forms, variables=snapshot.facts.variables(), revision=None, links=NoLinks())
+
+    def source(self, snapshot: Snapshot, subject: str) -> str | None:
+        key = (snapshot.label, str(snapshot.docs_dir), subject)
+        if key not in self._sources:
+            self._sources[key] = self._source(snapshot, subject)
+        return self._sources[key]
+
+    def _source(self, snapshot: Snapshot, subject: str) -> str | None:
+        if subject in snapshot.pages:
+            return self._page_source(snapshot, subject)
+        if subject in snapshot.generated:
+            return getattr(self.renderer(snapshot), GENERATED_PAGES[subject][1])()
+        form = snapshot.forms.forms.get(subject)
+        return form_data(form) if form else None
+
+    def _page_source(self, snapshot: Snapshot, page: str) -> str:
+        body, meta = get_data(snapshot.read(page) or "")
+        forms = snapshot.forms
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+        def form(code, *args, **kwargs):
+            title = forms[code].title if code in forms else ""
+            return f"\n\n［表格：{code} {title}］\n\n"
+
+        def form_link(code, *args, **kwargs):
+            return f"{code} {forms[code].title}" if code in forms else code
+
+        variables = snapshot.facts.variables()
+        owner = meta.get("owner", "")
+        owner = str(variables.get("departments", {}).get(owner, owner))
+        lines = [f"{label}：{owner if key == 'owner' else meta[key]}" for key, label in FRONT_MATTER_SHOWN
+                 if meta.get(key)]
+        text = env.from_string(body).render(**variables, form=form, form_link=form_link)
+        return "\n\n".join(lines) + "\n\n" + text
+
+    def blocks(self, snapshot: Snapshot, subject: str) -> list[Block]:
+        key = (snapshot.label, str(snapshot.docs_dir), subject)
+        if key not in self._blocks:
+            self._blocks[key] = self._render_blocks(snapshot, subject)
+        return self._blocks[key]
+
+    def _render_blocks(self, snapshot: Snapshot, subject: str) -> list[Block]:
+        source = self.source(snapshot, subject)
+        if source is None:
+            return []
+        if subject in snapshot.pages:
+            self.markdown.reset()
+            return blocks_of(self.markdown.convert(source))
+        if subject in snapshot.generated:
+            return blocks_of(source)
+        return blocks_of(self.renderer(snapshot).form(subject, link_title=False))
