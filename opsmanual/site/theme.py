@@ -1,0 +1,57 @@
+"""What the site borrows from Material and changes: its bundle's foreign URLs, and the partials copied into
+overrides/. Each borrowing is checked, so an upgrade of Material that moves them fails loudly
+(tests/test_theme.py), not silently (mermaid would come back on every page, a CDN would be asked).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+# Fallback URLs inside Material's bundle. They are never used here (mermaid is served by the site and
+# browsers have ResizeObserver), but an intranet must not even be asked to reach them.
+FOREIGN_URL = re.compile(r"""(["'`])https://(unpkg\.com|api\.github\.com)/[^"'`]*\1""")
+# Material loads mermaid from this CDN URL when a page with a diagram is shown and mermaid is not loaded yet.
+MERMAID_CDN = re.compile(r"""(["'`])https://unpkg\.com/mermaid@[^"'`]*\1""")
+
+# The Material partials overrides/ copies, with the SHA-256 of the original each copy was made from
+# (mkdocs-material 9.8.1). A test compares them with the installed Material.
+COPIED_PARTIALS = {
+    "partials/nav-item.html": "",
+    "partials/javascripts/outdated.html": "",
+    "partials/javascripts/base.html": "",
+    "partials/javascripts/content.html": "",
+    "partials/javascripts/palette.html": "",
+}
+
+
+def theme_file(name: str) -> Path:
+    import material
+
+    return Path(material.__file__).parent / "templates" / name
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def bundles(site_dir: Path) -> list[Path]:
+    return sorted((Path(site_dir) / "assets" / "javascripts").glob("bundle.*.min.js"))
+
+
+def rewrite_bundle(text: str, mermaid: str | None) -> str:
+    """The bundle with the mermaid CDN pointed at the site's own copy (relative to Material's __md_scope) and
+    every other foreign fallback URL replaced by an empty data: URL."""
+    if mermaid:
+        own = json.dumps(mermaid.lstrip("/"))
+        text = MERMAID_CDN.sub(lambda m: f"new URL({own},__md_scope).href", text)
+    return FOREIGN_URL.sub(lambda m: f"{m.group(1)}data:text/javascript,{m.group(1)}", text)
+
+
+def rewrite_bundles(site_dir: Path, mermaid: str | None) -> None:
+    for bundle in bundles(site_dir):
+        text = bundle.read_text(encoding="utf-8")
+        cleaned = rewrite_bundle(text, mermaid)
+        if cleaned != text:
+            bundle.write_text(cleaned, encoding="utf-8")
