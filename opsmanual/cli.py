@@ -108,12 +108,14 @@ def check(project: Project, site_dir: Path | None) -> int:
 def publish(project: Project, version: str | None, remote: str | None) -> int:
     from .publish.publisher import Publisher
 
-    published = Publisher(project, remote=remote, log=say).publish(version)
+    publisher = Publisher(project, remote=remote, log=say)
+    published = publisher.publish(version)
     for item in published:
-        state = "已发布，尚未生效（现行版本不变，生效日由 manual activate 切换）" if item.pending else "已发布，为现行版本"
-        say(f"{item.version} {item.title}：{state}；gh-pages {item.pages_commit[:10]}，标签 {item.tag}")
+        say(f"已发布 {item.version} {item.title}：标签 {item.tag}")
     if not published:
-        say("没有要发布的版本。")
+        say("没有要发布的版本：登记册中的修订都已发布。")
+    else:
+        say(publisher.summary())
     return 0
 
 

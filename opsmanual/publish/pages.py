@@ -116,7 +116,7 @@ class Pages:
             info.aliases.discard(self.alias)
         versions[str(default)].aliases.add(self.alias)
         with working_directory(self.repo.root):
-            with git_utils.Commit(self.ref, message, allow_empty=True) as commit:
+            with git_utils.Commit(self.branch, message, allow_empty=True) as commit:
                 if site_dir is not None and version is not None:
                     destination = str(version)
                     commit.delete_files([destination])

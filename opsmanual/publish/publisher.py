@@ -50,18 +50,23 @@ class Published:
 
 
 class Progress:
+    """Numbered steps in stages ("检查 2/5", then "发布 3/17"): a stage's total is known when it starts."""
+
     def __init__(self, log: Callable[[str], None]):
         self.log = log
+        self.stage = "检查"
         self.total = 0
         self.done = 0
 
-    def plan(self, steps: int) -> None:
+    def plan(self, steps: int, stage: str | None = None) -> None:
+        if stage is not None and stage != self.stage:
+            self.stage, self.done = stage, 0
         self.total = self.done + steps
 
     def step(self, message: str) -> None:
         self.done += 1
         self.total = max(self.total, self.done)
-        self.log(f"[{self.done}/{self.total}] {message}")
+        self.log(f"[{self.stage} {self.done}/{self.total}] {message}")
 
     def note(self, message: str) -> None:
         self.log(f"      {message}")
@@ -95,7 +100,7 @@ class Publisher:
 
     # -- checks -------------------------------------------------------------------------------------
     def _publish(self, requested: Version | None) -> list[Published]:
-        self.progress.plan(5 + (1 if self.remote else 0))
+        self.progress.plan(6 + (1 if self.remote else 0))
         entry = self.journal.read()
         self.progress.step("检查上次发布是否完整")
         if entry is not None:
@@ -199,7 +204,7 @@ class Publisher:
     def _run(self, plan: gates.Plan, register: Register, manifest: Manifest) -> list[Published]:
         done = []
         steps = sum(4 if v in plan.from_archive else 5 for v in plan.versions) + (1 if self.remote else 0)
-        self.progress.plan(steps)
+        self.progress.plan(steps, "发布")
         branch = self.repo.current_branch()
         run_branch, run_pages = self.repo.head(), self.pages.commit()
         for version in plan.versions:
@@ -216,7 +221,7 @@ class Publisher:
     def _resume(self, entry: Entry, register: Register, manifest: Manifest) -> list[Published]:
         version = Version.parse(entry.version)
         self.progress.note(f"发现一次未完成的发布：版本 {version}（已完成：{'、'.join(entry.steps_done) or '无'}）。现在完成它。")
-        self.progress.plan(5 + (1 if self.remote else 0))
+        self.progress.plan(5 + (1 if self.remote else 0), "完成")
         done = [self._one(entry, register, manifest)]
         if self.remote:
             self._push(done, entry)
@@ -338,6 +343,18 @@ class Publisher:
                          root_files=root_files(self.project))
         self.journal.step(entry, "pages")
         faults.checkpoint("deployed")
+
+    def summary(self) -> str:
+        """Where the published tree stands now: the revision in force, and the ones pending."""
+        manifest = self.pages.manifest()
+        dated, now = dated_versions(manifest), self.clock()
+        current = in_force(dated, now)
+        lines = [f"{self.project.pages_branch} {self.pages.commit()[:10]}：现行版本 "
+                 f"{current.version if current else '（无）'} {current.version.title if current else ''}".rstrip()]
+        for item in dated:
+            if state_of(item.version, dated, now) == PENDING:
+                lines.append(f"  {item.version} {item.version.title} 尚未生效：{item.effective} 起由 manual activate 切换为现行版本")
+        return "\n".join(lines)
 
     def default_version(self, manifest: Manifest) -> Version:
         """The revision in force today, or the oldest published one if none has taken effect yet."""
