@@ -119,6 +119,25 @@ def publish(project: Project, version: str | None, remote: str | None) -> int:
     return 0
 
 
+def activate(project: Project, remote: str | None) -> int:
+    from .publish.publisher import Publisher
+
+    publisher = Publisher(project, remote=remote, log=say)
+    publisher.activate()
+    say(publisher.summary())
+    return 0
+
+
+def withdraw(project: Project, version: str, remote: str | None) -> int:
+    from .publish.publisher import Publisher
+
+    publisher = Publisher(project, remote=remote, log=say)
+    publisher.withdraw(version)
+    say(f"已撤销 {version}：它的页面仍可阅读，每页标明“已撤销”。")
+    say(publisher.summary())
+    return 0
+
+
 def preview(project: Project, address: str) -> int:
     from mike import commands
 
@@ -153,6 +172,11 @@ def parser() -> argparse.ArgumentParser:
     publish_parser = commands.add_parser("publish", help="发布登记册中 gh-pages 尚未有的每个修订，从旧到新；中断后再次运行会完成它")
     publish_parser.add_argument("version", nargs="?", help="最多发布到这个版本（默认：登记册中最新的）")
     publish_parser.add_argument("--remote", help="先从这个 git 远程仓库取回 gh-pages、分支和标签，发布后推送")
+    activate_parser = commands.add_parser("activate", help="让 gh-pages 的现行版本（latest）指向今天生效的修订；可每天由 cron 运行，重复运行无副作用")
+    activate_parser.add_argument("--remote", help="先取回，切换后推送到这个 git 远程仓库")
+    withdraw_parser = commands.add_parser("withdraw", help="撤销一个已发布但尚未生效的修订（先在 revisions.yml 的 withdrawals 中登记）")
+    withdraw_parser.add_argument("version")
+    withdraw_parser.add_argument("--remote", help="先取回，撤销后推送到这个 git 远程仓库")
     commands.add_parser("preview", help="在 http://127.0.0.1:8000 预览 gh-pages 上已发布的全部版本")
     links = commands.add_parser("linkcheck", help="检查一次构建（目录）或整个已发布树（--published）的链接和锚点")
     links.add_argument("directory", type=Path)
@@ -178,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             return check(project, args.site_dir)
         if args.command == "publish":
             return publish(project, args.version, args.remote)
+        if args.command == "activate":
+            return activate(project, args.remote)
+        if args.command == "withdraw":
+            return withdraw(project, args.version, args.remote)
         if args.command == "preview":
             return preview(project, address)
         if args.command == "serve":

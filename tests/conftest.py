@@ -1,7 +1,13 @@
-"""Shared fixtures: copies of the project in temporary folders, and real strict builds of them."""
+"""Shared fixtures: projects in temporary folders (the real manual, or a small one for publishing tests), git
+repositories, the `manual` command run as an editor runs it, real builds, and one browser per module.
+
+The expensive things are made once per test run and shared: a strict build of the real manual
+(`real_site`), and the shipped history published into a scratch repository (`history`).
+"""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,16 +16,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 # Debian's Chromium, never a downloaded browser; the flags keep it from reaching for Google's hosts.
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-PROJECT_FILES = ("docs", "checklists", "macros", "overrides", "history", "mkdocs.yml", "revisions.yml",
-                 "search-dictionary.txt")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+PROJECT_FILES = ("docs", "checklists", "facts", "overrides", "history", "mkdocs.yml", "revisions.yml", "roster.yml",
+                 "search-dictionary.txt", ".gitignore")
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "总部编辑", "GIT_AUTHOR_EMAIL": "editor@manual.invalid",
+                "GIT_COMMITTER_NAME": "总部编辑", "GIT_COMMITTER_EMAIL": "editor@manual.invalid"}
+ENV = {"NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1", **GIT_IDENTITY}
+ARTEFACTS = Path(os.environ.get("MANUAL_ARTEFACTS") or ROOT / "test-artefacts")
 
 
 def copy_project(target: Path) -> Path:
-    """The manual's sources (not the venv, not git) copied into target."""
+    """The real manual's sources (not the venv, not git) copied into target."""
     target.mkdir(parents=True, exist_ok=True)
     for name in PROJECT_FILES:
         source = ROOT / name
@@ -30,13 +41,92 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def mini_project(target: Path) -> Path:
+    """A small manual (tests/fixtures/mini: two pages, three forms, a 1.0 register) with the real theme and the
+    real mkdocs.yml, its navigation cut down to the two pages: fast to build and publish."""
+    shutil.copytree(MINI, target)
+    shutil.copytree(ROOT / "overrides", target / "overrides")
+    shutil.copy2(ROOT / ".gitignore", target / ".gitignore")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = ("nav:\n  - 手册使用说明: index.md\n  - 第二章 服务: 02-service.md\n  - 附件一 表格汇编: forms/index.md\n"
+           "  - 修订管理: revisions/index.md\n")
+    config = config[: config.index("\nnav:\n") + 1] + nav
+    (target / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return target
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=repo, capture_output=True, text=True,
+                            env={**os.environ, **GIT_IDENTITY})
+    if check:
+        assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
+    return result.stdout.strip()
+
+
+def init_repo(project: Path, message: str = "手册稿件") -> Path:
+    git(project, "init", "--quiet", "--initial-branch=main")
+    git(project, "add", "-A")
+    git(project, "commit", "--quiet", "-m", message)
+    return project
+
+
+def commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", message)
+
+
+def manual(repo: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """The `manual` command in a repository, as an editor runs it."""
+    return subprocess.run([sys.executable, "-m", "opsmanual.cli", *args], cwd=repo, capture_output=True, text=True,
+                          env={**os.environ, **ENV, **(env or {})}, timeout=timeout)
+
+
 def build(project: Path, site: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """mkdocs build --strict of a project folder; returns the finished process (not checked)."""
     site = site or project / "site"
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=project, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
-    )
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                          cwd=project, capture_output=True, text=True, env={**os.environ, **ENV, **(env or {})})
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def add_entry(project: Path, entry: str) -> None:
+    """A register entry (YAML text of one list item, indented by two) put at the top of revisions.yml."""
+    register = project / "revisions.yml"
+    text = register.read_text(encoding="utf-8")
+    register.write_text(text.replace("revisions:\n", "revisions:\n" + entry, 1), encoding="utf-8")
+
+
+def entry(version: str, changes: dict[str, str], *, kind: str = "发文修订", notice: str | None = None,
+          issued: str = "2025-09-10", effective: str = "2025-10-01", supersedes: str | None = None,
+          retrain: str = "[前台接待员]", prepared: str = "售后服务中心 林涛", reviewed: str = "运营管理部 周敏",
+          approved: str = "销售总部副总经理 何建华") -> str:
+    notice_line = f"    notice: {notice or '衡总运〔2025〕' + version.replace('.', '') + '号'}\n" if kind == "发文修订" else ""
+    supersedes_line = f"    supersedes: \"{supersedes}\"\n" if supersedes else ""
+    lines = "".join(f"      - page: {page}\n        description: {text}\n" for page, text in changes.items())
+    return (f"  - version: \"{version}\"\n    kind: {kind}\n{notice_line}    issued: {issued}\n    effective: {effective}\n"
+            f"    summary: 第{version}版的修订概要。\n    reason: 第{version}版的修订原因。\n    prepared_by: {prepared}\n"
+            f"    reviewed_by: {reviewed}\n    approved_by: {approved}\n    retrain: {retrain}\n{supersedes_line}"
+            f"    changes:\n{lines}")
+
+
+def text_of(html: str) -> str:
+    """The words of an HTML page (tags out, whitespace collapsed)."""
+    import html as html_module
+
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def article(path: Path) -> str:
+    """The words of a built page's article."""
+    page = path.read_text(encoding="utf-8")
+    match = re.search(r"<article\b.*?</article>", page, re.S)
+    return text_of(match.group(0) if match else page)
 
 
 @pytest.fixture
@@ -44,13 +134,45 @@ def project(tmp_path) -> Path:
     return copy_project(tmp_path / "project")
 
 
+@pytest.fixture
+def mini(tmp_path) -> Path:
+    return mini_project(tmp_path / "mini")
+
+
+@pytest.fixture
+def mini_repo(tmp_path) -> Path:
+    return init_repo(mini_project(tmp_path / "repo"))
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
+def real_site(tmp_path_factory) -> Path:
     """One strict build of the real manual, shared by the tests that only read it."""
     site = tmp_path_factory.mktemp("site")
     result = build(ROOT, site)
     assert result.returncode == 0, result.stderr
     return site
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory) -> dict:
+    """The shipped history (1.0, 1.1, 1.2 from history/, the newest from the working tree) published into a
+    scratch clone with the documented command, and its gh-pages checked out as a web server would have it."""
+    work = tmp_path_factory.mktemp("history")
+    repo = work / "repo"
+    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(".venv", "node_modules", "__pycache__", "site", ".git",
+                                                             "test-artefacts", ".cache", "*.egg-info"))
+    init_repo(repo, "发布前的仓库")
+    result = manual(repo, "publish")
+    assert result.returncode == 0, result.stdout + result.stderr
+    tree = work / "tree"
+    git(work, "clone", "--quiet", "--branch", "gh-pages", "--single-branch", str(repo), str(tree))
+    return {"repo": repo, "tree": tree, "output": result.stdout}
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTEFACTS
 
 
 @pytest.fixture(scope="module")

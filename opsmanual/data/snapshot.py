@@ -7,6 +7,7 @@ compares revisions (what changed, redlines, page histories, the published manife
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from .register import Version
 
 WORKING_TREE = "工作区"
 NAV_FILE = "nav.yml"
+EMBED = re.compile(r"""\{\{\s*form\(\s*["']([A-Z]{3}-\d{2})["']""")
 CONTENT = (("docs", "**/*.md"), ("checklists", "*.yml"), ("facts", "*.yml"))
 #: Pages generated from the facts: their path in the site -> (title, the renderer's method, the namespace they need).
 #: They are pages of the manual like the others: compared, registered and shown in the redline.
@@ -52,10 +54,20 @@ class Snapshot:
 
     @cached_property
     def generated(self) -> dict[str, str]:
-        """The pages generated from the facts that this snapshot has (an authored page of the same path wins)."""
-        variables = self.facts.variables()
+        """The pages generated from the facts that this snapshot has: those its navigation lists and whose facts
+        it has (an authored page of the same path wins)."""
+        variables, listed = self.facts.variables(), pages_in_nav(self.nav)
         return {path: title for path, (title, _, needs) in GENERATED_PAGES.items()
-                if path not in self.pages and needs in variables}
+                if path in listed and path not in self.pages and needs in variables}
+
+    @cached_property
+    def embedded(self) -> dict[str, str]:
+        """Form code -> the page that embeds it ({{ form("SOS-01") }}), for links to the form in its chapter."""
+        found = {}
+        for page in self.pages:
+            for code in EMBED.findall(self.read(page) or ""):
+                found.setdefault(code, page)
+        return found
 
     def read(self, page: str) -> str | None:
         file = self.docs_dir / page
@@ -87,6 +99,15 @@ class Snapshot:
         nav = self.nav_file.read_bytes() if self.nav_file and self.nav_file.is_file() else self.nav_text().encode("utf-8")
         digests[NAV_FILE] = hashlib.sha256(nav).hexdigest()
         return digests
+
+
+def pages_in_nav(nav) -> set[str]:
+    """Every page a navigation (mkdocs.yml's nav) lists."""
+    found = set()
+    for item in nav or ():
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        found |= pages_in_nav(value) if isinstance(value, list) else {value}
+    return found
 
 
 def working_tree(project) -> Snapshot:

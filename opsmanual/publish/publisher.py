@@ -98,6 +98,85 @@ class Publisher:
             raise PublishRefused(f"git 操作失败：{exc.explanation}。已完成的步骤记在 .git/{self.journal.path.name}，"
                                  f"排除问题后再运行 manual publish 完成发布") from None
 
+    def activate(self) -> tuple[Version | None, Version]:
+        """Move the alias to the revision in force today (idempotent: cron runs it daily). (before, now)."""
+        return self._guarded("切换现行版本", self._activate)
+
+    def withdraw(self, version: str) -> Version:
+        """Withdraw a published revision that has not taken effect, as its withdrawal entry in the register says."""
+        return self._guarded("撤销修订", lambda: self._withdraw(Version.parse(version)))
+
+    def _guarded(self, doing: str, action):
+        try:
+            return action()
+        except ValueError as exc:
+            raise PublishRefused(str(exc)) from None
+        except OSError as exc:
+            raise explain_os_error(exc, doing) from None
+        except GitError as exc:
+            raise PublishRefused(f"{doing}未完成：{exc.explanation}") from None
+
+    def _prepare_pages_change(self) -> tuple[Register, Manifest]:
+        if self.journal.read() is not None:
+            raise PublishRefused("有一次发布没有完成：先运行 manual publish 完成它")
+        self.progress.plan(4 if self.remote else 3)
+        self.progress.step("检查工作区是否已全部提交")
+        self.check_clean()
+        if self.remote:
+            self.progress.step(f"从远程仓库 {self.remote} 取回 gh-pages、分支和标签")
+            self.check_remote()
+        if not self.pages.exists():
+            raise PublishRefused(f"还没有 {self.project.pages_branch}：先发布（manual publish）")
+        self.progress.step("校验修订登记册和人员名册")
+        register = self.load_register()
+        self.progress.step("核对已发布的历史与发布记录是否一致")
+        manifest = self.pages.manifest()
+        self.check_history(manifest, register)
+        return register, manifest
+
+    def _finish_pages_change(self) -> None:
+        if self.remote:
+            self.progress.step(f"推送 {self.project.pages_branch} 到 {self.remote}")
+            try:
+                self.repo.push(self.remote, self.project.pages_branch)
+            except GitError as exc:
+                raise PublishRefused(f"gh-pages 已在本地更新，但推送到 {self.remote} 失败：{exc.explanation}。"
+                                     f"排除问题后再运行同一条命令，会只完成推送") from None
+
+    def _activate(self) -> tuple[Version | None, Version]:
+        register, manifest = self._prepare_pages_change()
+        before, now = self.pages.default(), self.default_version(manifest)
+        if before == now:
+            self.progress.note(f"{self.clock()}：现行版本仍为 {now} {now.title}，不需要切换")
+        else:
+            self.progress.step(f"{self.clock()}：现行版本由 {before} 切换为 {now} {now.title}")
+            self.pages.write(f"{self.clock()} 起现行版本为《办事处营运手册》{now.title}（{now}）", manifest=manifest, default=now)
+        self._finish_pages_change()
+        return before, now
+
+    def _withdraw(self, version: Version) -> Version:
+        register, manifest = self._prepare_pages_change()
+        item = manifest.versions.get(version)
+        if item is None:
+            raise PublishRefused(f"版本 {version} 没有发布过，不需要撤销：直接从 {register.source.name} 中删去它的记录")
+        entry = next((w for w in register.withdrawal_entries if Version.parse(w["version"]) == version), None)
+        if entry is None:
+            raise PublishRefused(f"{register.source.name} 的 withdrawals 中没有版本 {version} 的撤销记录：先登记撤销"
+                                 f"（version、notice 撤销通知的发文编号、date、reason、approved_by），提交后再运行")
+        if item.withdrawal:
+            self.progress.note(f"版本 {version} 已于 {item.withdrawal['date']} 撤销")
+        else:
+            effective = datetime.date.fromisoformat(item.entry["effective"])
+            if effective <= self.clock():
+                raise PublishRefused(f"版本 {version} 已于 {effective} 生效，不能撤销：要更正它，请登记新的修订")
+            item.withdrawal = dict(entry)
+            default = self.default_version(manifest)
+            self.progress.step(f"在 {self.project.pages_branch} 上把 {version} 标为已撤销（{entry['notice']}）")
+            self.pages.write(f"撤销《办事处营运手册》{version.title}（{version}）：{entry['notice']}", manifest=manifest,
+                             default=default)
+        self._finish_pages_change()
+        return version
+
     # -- checks -------------------------------------------------------------------------------------
     def _publish(self, requested: Version | None) -> list[Published]:
         self.progress.plan(6 + (1 if self.remote else 0))

@@ -81,8 +81,10 @@ def compact(html: str) -> str:
 
 class Renderer:
     def __init__(self, *, forms: FormSet, variables: dict, revision: Revision | None, links: Links,
-                 draft: bool = False, edition: "Edition | None" = None, cache: dict | None = None):
+                 draft: bool = False, edition: "Edition | None" = None, cache: dict | None = None,
+                 embedded: dict[str, str] | None = None):
         self.forms = forms
+        self.embedded = embedded or {}
         self.variables = variables
         self.revision = revision
         self.links = links
@@ -101,6 +103,7 @@ class Renderer:
         context.setdefault("page_title", self.links.title)
         context.setdefault("periods", PERIODS)
         context.setdefault("department", self.department)
+        context.setdefault("in_chapter", self.in_chapter)
         return compact(templates().get_template(template).render(**context))
 
     def shared(self, template: str, key: tuple, **context) -> str:
@@ -110,6 +113,11 @@ class Renderer:
         if html is None:
             html = self.cache[(template, key)] = self.render(template, url=lambda src: Markup(f"\x00url:{src}\x00"), **context)
         return URL_MARK.sub(lambda m: str(escape(self.links.url(m.group(1)))), html)
+
+    def in_chapter(self, form: Form) -> str:
+        """The URL of a form in its chapter: at the form, where the chapter embeds it, else the chapter."""
+        page = self.embedded.get(form.code)
+        return self.links.url(f"{page}#{form.slug}" if page else form.page)
 
     def form_of(self, code: str) -> Form:
         return self.forms[code]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from ..data.snapshot import GENERATED_PAGES
+from ..data.snapshot import GENERATED_PAGES, pages_in_nav  # noqa: F401 (used by the plugin)
 
 FORMS_INDEX = "forms/index.md"
 PRINT_ALL = "forms/print-all.md"
@@ -77,11 +77,3 @@ def expand_nav(nav: list, edition) -> list:
         else:
             expanded.append(item)
     return expanded
-
-
-def pages_in_nav(nav) -> set[str]:
-    found = set()
-    for item in nav:
-        value = next(iter(item.values())) if isinstance(item, dict) else item
-        found |= pages_in_nav(value) if isinstance(value, list) else {value}
-    return found

@@ -106,7 +106,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         edition = self.edition
         return Renderer(forms=edition.forms, variables=edition.facts.variables(), revision=edition.revision,
                         links=PageLinks(self.files, page.url if page else "", page.file.src_uri if page else ""), draft=edition.draft, edition=edition,
-                        cache=self.render_cache)
+                        cache=self.render_cache, embedded=edition.snapshot.embedded)
 
     # -- pages -----------------------------------------------------------------------------------------
     def on_files(self, files: Files, *, config):
