@@ -1,216 +1,410 @@
-"""The checklists and the revision register: every file validates, and every kind of bad input is
-caught with a message that names the file, the line and the field."""
+"""The data and its rules: forms, facts, the revision register and the roster. Each rule has a test that seeds
+the fault it guards against and checks the Chinese message, its file, line and field; removing the rule turns
+the test red (scripts/mutants.py shows it)."""
 from __future__ import annotations
 
-import re
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build
-from opsmanual.forms import load_forms
-from opsmanual.register import Version, load_register
-from opsmanual.yamldata import DataInvalid
+from conftest import MINI, ROOT
+from opsmanual.control.edition import load_data, role_names
+from opsmanual.data import register as reg
+from opsmanual.data.facts import load_facts, literal_uses, unused_facts
+from opsmanual.data.forms import load_forms
+from opsmanual.data.roster import load_roster
+from opsmanual.data.snapshot import working_tree
+from opsmanual.data.yamlfile import DataInvalid
+from opsmanual.project import Project
+
+ROSTER = load_roster(ROOT / "roster.yml")
+ROLES = frozenset({"办事处负责人", "前台接待员", "服务工程师", "备件管理员", "商务内勤"})
+PAGES = {"index.md", "02-service.md"}
+FORMS = {"REC-02", "OPS-04"}
 
 
-def errors_of(call) -> list[str]:
-    with pytest.raises(DataInvalid) as caught:
-        call()
-    return [str(error) for error in caught.value.errors]
+def exists(version, page):
+    return page in PAGES if page.endswith(".md") else page in FORMS
 
 
-def test_every_shipped_form_and_revision_validates():
-    forms = load_forms(ROOT / "checklists", ROOT / "docs")
-    register = load_register(ROOT / "revisions.yml", ROOT / "docs", set(forms.forms))
-    assert len(forms) >= 21
-    assert {"SOS-01", "SOS-02", "SOS-03", "SOS-04", "OPS-01", "OPS-02", "OPS-03", "OPS-04", "OPS-05", "OPS-06",
-            "REC-01", "REC-02", "REC-03", "REC-04", "REC-05", "REC-06"} <= set(forms.forms)
-    assert len(register.revisions) >= 3
-    assert {r.kind for r in register} == {"全面换版", "发文修订"}
+CONTEXT = reg.Context(roster=ROSTER, role_names=ROLES, page_exists=exists)
+
+BASE = {
+    "1.0": dict(kind="全面换版", issued="2025-03-01", effective="2025-04-01", prepared="运营管理部 周敏",
+                reviewed="人力资源部 王芳", approved="销售总部总经理 赵国强", changes="index.md"),
+    "1.1": dict(kind="发文修订", notice="衡总运〔2025〕23号", issued="2025-09-10", effective="2025-10-01",
+                prepared="售后服务中心 林涛", reviewed="运营管理部 周敏", approved="销售总部副总经理 何建华",
+                changes="02-service.md", supersedes="1.0"),
+}
 
 
-def test_every_position_has_its_sos_checklist():
-    forms = load_forms(ROOT / "checklists", ROOT / "docs")
-    roles = {role for form in forms if form.code.startswith("SOS") for role in form.roles}
-    assert {"办事处负责人", "前台接待员", "服务工程师", "备件管理员"} <= roles
+def entry_yaml(version: str, **over) -> str:
+    data = {**BASE.get(version, BASE["1.1"]), **over}
+    lines = [f'  - version: "{version}"', f"    kind: {data['kind']}"]
+    if data.get("notice"):
+        lines.append(f"    notice: {data['notice']}")
+    lines += [f"    issued: {data['issued']}", f"    effective: {data['effective']}", "    summary: 修订概要写在这里。",
+              "    reason: 修订原因写在这里。", f"    prepared_by: '{data['prepared']}'", f"    reviewed_by: '{data['reviewed']}'",
+              f"    approved_by: '{data['approved']}'", f"    retrain: {data.get('retrain', '[前台接待员]')}"]
+    if data.get("supersedes"):
+        lines.append(f"    supersedes: \"{data['supersedes']}\"")
+    lines.append("    changes:")
+    for page in data["changes"].split(","):
+        lines += [f"      - page: {page}", "        description: 具体说明本页改了什么内容。"]
+    return "\n".join(lines) + "\n"
 
 
-# -- forms: each error class, seeded in a copy ---------------------------------------------------
-
-def edit(file: Path, old: str, new: str) -> None:
-    text = file.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {file}"
-    file.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def line_of(file: Path, fragment: str) -> int:
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-        if fragment in line:
-            return number
-    raise AssertionError(f"{fragment!r} not in {file}")
+def errors_of(tmp_path: Path, text: str, context=CONTEXT) -> list[str]:
+    file = tmp_path / "revisions.yml"
+    file.write_text(text, encoding="utf-8")
+    try:
+        reg.load_register(file, context)
+    except DataInvalid as exc:
+        return [str(e) for e in exc.errors]
+    return []
 
 
-def form_errors(project: Path) -> list[str]:
-    return errors_of(lambda: load_forms(project / "checklists", project / "docs"))
+def register(*entries: str, withdrawals: str = "") -> str:
+    return "revisions:\n" + "".join(entries) + (f"withdrawals:\n{withdrawals}" if withdrawals else "")
 
 
-def test_missing_title(project):
-    file = project / "checklists" / "ops-01.yml"
-    edit(file, "title: 营业前检查表\n", "")
-    assert form_errors(project) == [f"{file}:2: title: missing required field 'title'"]
+def one(errors: list[str], *fragments: str) -> str:
+    found = [e for e in errors if all(f in e for f in fragments)]
+    assert found, f"no error with {fragments} in:\n" + "\n".join(errors)
+    return found[0]
 
 
-def test_unknown_key(project):
-    file = project / "checklists" / "ops-01.yml"
-    edit(file, "frequency:", "colour: 蓝色\nfrequency:")
-    line = line_of(file, "colour:")
-    [message] = form_errors(project)
-    assert message.startswith(f"{file}:{line}: colour: unknown key 'colour'; expected one of: ")
+# -- the shipped data ---------------------------------------------------------------------------------
+
+def test_the_shipped_data_passes_every_rule():
+    project = Project.load(ROOT)
+    snapshot = working_tree(project)
+    assert len(snapshot.forms) >= 21
+    register, roster = load_data(project, snapshot)
+    assert register.current.version >= reg.Version(1, 3) and roster is not None
+    assert role_names(snapshot) >= ROLES
 
 
-def test_duplicate_code(project):
-    copy = project / "checklists" / "ops-99.yml"
-    copy.write_text((project / "checklists" / "ops-01.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    messages = form_errors(project)
-    assert any(m.startswith(f"{copy}:") and "code" in m and "does not match the file name" in m for m in messages)
-    assert any(f"duplicate code 'OPS-01' (also in {project / 'checklists' / 'ops-01.yml'})" in m for m in messages)
-
-
-def test_duplicate_item_id(project):
-    file = project / "checklists" / "ops-01.yml"
-    edit(file, "id: A2", "id: A1")
-    line = [n for n, text in enumerate(file.read_text(encoding="utf-8").splitlines(), 1) if "id: A1" in text][1]
-    [message] = form_errors(project)
-    assert message.startswith(f"{file}:{line}: sections[0].items[1].id: duplicate item id 'A1' (first used on line ")
-
-
-def test_wrong_type(project):
-    file = project / "checklists" / "rec-04.yml"
-    edit(file, "rows: 18", "rows: 很多")
-    [message] = form_errors(project)
-    assert message == f"{file}:{line_of(file, 'rows:')}: rows: expected integer, got str '很多'"
-
-
-def test_empty_section(project):
-    file = project / "checklists" / "ops-01.yml"
-    text = file.read_text(encoding="utf-8")
-    start = text.index("  - title:", text.index("sections:"))
-    end = text.index("  - title:", start + 1)
-    file.write_text(text[:start] + "  - title: 空的一节\n    items: []\n" + text[end:], encoding="utf-8")
-    [message] = form_errors(project)
-    assert message.startswith(f"{file}:{line_of(file, 'items: []')}: sections[0].items: must not be empty")
-
-
-def test_reference_to_a_missing_page(project):
-    file = project / "checklists" / "ops-01.yml"
-    edit(file, "page: 04-duty.md", "page: 99-nowhere.md")
-    [message] = form_errors(project)
-    assert message == f"{file}:{line_of(file, 'page:')}: page: page '99-nowhere.md' does not exist under {project / 'docs'}/"
-
-
-def test_yaml_syntax_error(project):
-    file = project / "checklists" / "ops-01.yml"
-    edit(file, "frequency: ", "frequency: [未闭合的列表\nbroken: ")
-    [message] = form_errors(project)
-    assert re.match(rf"{re.escape(str(file))}:\d+: YAML syntax error: ", message)
-
-
-def test_duplicate_yaml_key(project):
-    file = project / "checklists" / "rec-04.yml"
-    edit(file, "rows: 18", "rows: 18\nrows: 20")
-    [message] = form_errors(project)
-    assert message == f"{file}:{line_of(file, 'rows: 20')}: rows: duplicate key 'rows' (first given on line {line_of(file, 'rows: 18')})"
-
-
-def test_checklist_with_record_columns_is_refused(project):
-    file = project / "checklists" / "ops-01.yml"
-    edit(file, "sections:", "rows: 3\nsections:")
-    [message] = form_errors(project)
-    assert "a checklist (kind: checklist) has sections, not columns or rows" in message
-
-
-def test_bad_form_fails_the_build_with_the_file_named(project):
-    file = project / "checklists" / "ops-01.yml"
-    edit(file, "title: 营业前检查表\n", "")
-    result = build(project)
-    assert result.returncode != 0
-    assert f"{file}:2: title: missing required field 'title'" in result.stderr
-    assert not (project / "site" / "04-duty" / "index.html").exists()
-
-
-# -- the register: each rule ----------------------------------------------------------------------
-
-def register_errors(project: Path) -> list[str]:
-    forms = load_forms(project / "checklists", project / "docs")
-    return errors_of(lambda: load_register(project / "revisions.yml", project / "docs", set(forms.forms)))
+def test_a_good_register_passes(tmp_path):
+    assert errors_of(tmp_path, register(entry_yaml("1.1"), entry_yaml("1.0"))) == []
 
 
 def test_version_titles():
-    assert Version.parse("1.0").title == "第1版"
-    assert Version.parse("1.2").title == "第1版第2次修订"
-    assert Version.parse("2.0").title == "第2版"
-    assert Version.parse("1.10") > Version.parse("1.9")
+    assert reg.Version.parse("1.0").title == "第1版"
+    assert reg.Version.parse("1.2").title == "第1版第2次修订"
+    assert reg.Version.parse("2.0").title == "第2版"
+    assert reg.Version.parse("1.10") > reg.Version.parse("1.9")
+    for bad in ("1", "1.x", "0.1", "1.-1"):
+        with pytest.raises(ValueError, match="版本号"):
+            reg.Version.parse(bad)
 
 
-def test_unquoted_version_is_explained(project):
-    file = project / "revisions.yml"
-    edit(file, 'version: "1.1"', "version: 1.1")
-    [message] = register_errors(project)
-    assert message == f"{file}:{line_of(file, 'version: 1.1')}: revisions[1].version: expected string, got float 1.1 (write it in quotes, e.g. \"1.10\")"
+# -- sequence -----------------------------------------------------------------------------------------
+
+def test_a_version_registered_twice(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.0"), entry_yaml("1.0"))), "revisions.yml:", "登记了两次")
 
 
-def test_duplicate_version(project):
-    file = project / "revisions.yml"
-    edit(file, 'version: "1.1"', 'version: "1.2"')
-    messages = register_errors(project)
-    assert any("revisions[1].version: version 1.2 is registered twice" in m for m in messages)
+def test_versions_must_be_newest_first(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.0"), entry_yaml("1.1", supersedes=""))), "新到旧", "revisions[0].version")
 
 
-def test_versions_must_increase(project):
-    file = project / "revisions.yml"
-    edit(file, 'version: "1.2"', 'version: "1.0"')
-    messages = register_errors(project)
-    assert any(m.startswith(f"{file}:") and "registered twice" in m for m in messages)
+def test_amendments_are_numbered_in_sequence(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.2"), entry_yaml("1.0"))), "次序要连续", "之后是 1.1")
 
 
-def test_effective_before_issue(project):
-    file = project / "revisions.yml"
-    edit(file, "effective: 2026-06-01", "effective: 2026-05-01")
-    [message] = register_errors(project)
-    assert message == f"{file}:{line_of(file, 'effective: 2026-05-01')}: revisions[0].effective: effective date 2026-05-01 is before the issue date 2026-05-15"
+def test_a_new_edition_follows_as_the_next_x0(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("3.0", kind="全面换版", notice=""), entry_yaml("1.0"))), "新版应为 2.0")
+    one(errors_of(tmp_path, register(entry_yaml("2.1"), entry_yaml("1.0"))), "新版应为 2.0")
 
 
-def test_later_version_with_earlier_date(project):
-    file = project / "revisions.yml"
-    edit(file, "issued: 2026-05-15\n    effective: 2026-06-01", "issued: 2025-05-15\n    effective: 2025-06-01")
-    messages = register_errors(project)
-    assert any("revisions[0].issued: issued date 2025-05-15 is earlier than that of the previous revision 1.1" in m for m in messages)
+def test_supersedes_names_the_entry_below(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.1", supersedes="0.9"), entry_yaml("1.0"))), "supersedes", "上一版本是 1.0")
 
 
-def test_affected_page_must_exist(project):
-    file = project / "revisions.yml"
-    edit(file, "page: 04-duty.md", "page: 44-duty.md")
-    [message] = register_errors(project)
-    assert message == f"{file}:{line_of(file, 'page: 44-duty.md')}: revisions[0].changes[0].page: affected page under {project / 'docs'}/ '44-duty.md' does not exist"
+def test_the_oldest_entry_supersedes_nothing_and_is_an_edition(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.0", supersedes="0.9"))), "最早的一条", "supersedes")
+    one(errors_of(tmp_path, register(entry_yaml("1.1"))), "第一条（最下面一条）应是全面换版")
 
 
-def test_notice_amendment_needs_a_notice_number(project):
-    file = project / "revisions.yml"
-    edit(file, "    notice: 衡总运〔2026〕9号\n", "")
-    [message] = register_errors(project)
-    line = line_of(file, 'version: "1.2"')
-    assert message.startswith(f"{file}:{line}: revisions[0]: version 1.2 is a 发文修订: its HQ notice number")
+# -- kinds, notices, dates -------------------------------------------------------------------------
+
+def test_a_new_edition_is_a_full_reissue(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.0", kind="发文修订", notice="衡总运〔2025〕1号"))), "以 .0 结尾", "revisions[0].kind")
 
 
-def test_amendment_must_be_a_notice(project):
-    file = project / "revisions.yml"
-    edit(file, "kind: 发文修订", "kind: 全面换版")
-    messages = register_errors(project)
-    assert any("revisions[0].kind: version 1.2 is an amendment and must be a 发文修订" in m for m in messages)
+def test_an_amendment_is_an_hq_notice_with_its_number(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.1", kind="全面换版", notice=""), entry_yaml("1.0"))), "应为发文修订")
+    one(errors_of(tmp_path, register(entry_yaml("1.1", notice=""), entry_yaml("1.0"))), "缺少总部发文编号")
+    one(errors_of(tmp_path, register(entry_yaml("1.1", notice="' '"), entry_yaml("1.0"))), "缺少总部发文编号")
 
 
-def test_vague_description_is_refused(project):
-    file = project / "revisions.yml"
-    edit(file, "description: 营业日时间表增加 11:50 午休前巡查，营业中巡查由每日三次改为四次；记录保存要求同步改为记录 4 次巡查。", "description: 更新")
-    [message] = register_errors(project)
-    assert message.startswith(f"{file}:{line_of(file, 'description: 更新')}: revisions[0].changes[0].description: must not be empty")
+def test_a_notice_number_is_used_once(tmp_path):
+    text = register(entry_yaml("1.2", notice="衡总运〔2025〕23号", issued="2026-01-01", effective="2026-02-01", supersedes="1.1"),
+                    entry_yaml("1.1"), entry_yaml("1.0"))
+    one(errors_of(tmp_path, text), "发文编号 衡总运〔2025〕23号 已经用过", "revisions[0].notice")
+
+
+def test_a_withdrawal_may_not_reuse_a_notice_number(tmp_path):
+    withdrawal = "  - {version: \"1.1\", notice: 衡总运〔2025〕23号, date: 2025-09-20, reason: 发现修订内容有误需要撤回, approved_by: 销售总部副总经理 何建华}\n"
+    one(errors_of(tmp_path, register(entry_yaml("1.1"), entry_yaml("1.0"), withdrawals=withdrawal)), "已经用过", "withdrawals[0].notice")
+
+
+def test_effective_not_before_issue(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.1", effective="2025-09-01"), entry_yaml("1.0"))), "生效日期 2025-09-01 早于发布日期")
+
+
+def test_dates_do_not_go_back(tmp_path):
+    errors = errors_of(tmp_path, register(entry_yaml("1.1", issued="2025-02-01", effective="2025-03-15"), entry_yaml("1.0")))
+    one(errors, "发布日期 2025-02-01 早于上一版本 1.0")
+    one(errors, "生效日期 2025-03-15 早于上一版本 1.0")
+
+
+# -- changes ------------------------------------------------------------------------------------------
+
+def test_an_affected_page_or_form_must_exist(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.1", changes="99-nothing.md"), entry_yaml("1.0"))), "页面", "99-nothing.md 不存在")
+    one(errors_of(tmp_path, register(entry_yaml("1.1", changes="REC-99"), entry_yaml("1.0"))), "表格编号 REC-99 不存在")
+
+
+def test_an_affected_page_is_named_once(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.1", changes="02-service.md,02-service.md"), entry_yaml("1.0"))), "列了两次")
+
+
+def test_a_vague_description_is_refused(tmp_path):
+    text = register(entry_yaml("1.1"), entry_yaml("1.0")).replace("具体说明本页改了什么内容。", "改了", 1)
+    one(errors_of(tmp_path, text), "太短", "description")
+
+
+# -- people: the roster ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value, fragment", [
+    ("approved", " ", "批准人不能为空"),
+    ("approved", "TBD", "“TBD”不在名册"),
+    ("prepared", "总部某人", "不在名册"),
+    ("approved", "售后服务中心 林涛", "无权批准发文修订"),
+    ("reviewed", "销售总部总经理 赵国强", "无权审核发文修订"),
+])
+def test_people_are_roster_people_with_that_authority(tmp_path, field, value, fragment):
+    errors = errors_of(tmp_path, register(entry_yaml("1.1", **{field: value}), entry_yaml("1.0")))
+    message = one(errors, fragment)
+    assert f"{dict(prepared='prepared_by', reviewed='reviewed_by', approved='approved_by')[field]}" in message
+
+
+def test_the_name_alone_is_enough(tmp_path):
+    assert errors_of(tmp_path, register(entry_yaml("1.1", approved="何建华"), entry_yaml("1.0"))) == []
+
+
+@pytest.fixture
+def roster_with_a_manager(tmp_path):
+    file = tmp_path / "roster.yml"
+    file.write_text(textwrap.dedent("""\
+        people:
+          - {name: 周敏, title: 运营管理部, prepare: [发文修订], review: [发文修订], approve: [发文修订]}
+          - {name: 陈立, title: 行政部, review: [发文修订], until: 2025-06-30}
+          - {name: 赵国强, title: 销售总部总经理, approve: [全面换版, 发文修订]}
+          - {name: 王芳, title: 人力资源部, prepare: [全面换版], review: [全面换版, 发文修订]}
+        """), encoding="utf-8")
+    return reg.Context(roster=load_roster(file), role_names=ROLES, page_exists=exists)
+
+
+def test_the_approver_and_the_reviewer_are_not_the_preparer(tmp_path, roster_with_a_manager):
+    text = register(entry_yaml("1.1", prepared="周敏", reviewed="周敏", approved="周敏"),
+                    entry_yaml("1.0", prepared="王芳", reviewed="王芳", approved="赵国强"))
+    errors = errors_of(tmp_path, text, roster_with_a_manager)
+    one(errors, "批准人不能是编写人本人")
+    one(errors, "审核人不能是编写人本人")
+
+
+def test_authority_ends_on_its_date(tmp_path, roster_with_a_manager):
+    text = register(entry_yaml("1.1", prepared="周敏", reviewed="陈立", approved="赵国强"),
+                    entry_yaml("1.0", prepared="王芳", reviewed="赵国强", approved="赵国强"))
+    one(errors_of(tmp_path, text, roster_with_a_manager), "行政部 陈立 在 2025-09-10 无权审核")
+
+
+def test_retraining_names_roles_of_the_manual(tmp_path):
+    one(errors_of(tmp_path, register(entry_yaml("1.1", retrain="[前台小妹]"), entry_yaml("1.0"))), "“前台小妹”不是手册中的岗位")
+
+
+def test_the_roster_refuses_a_person_twice_and_unknown_kinds(tmp_path):
+    file = tmp_path / "roster.yml"
+    file.write_text("people:\n  - {name: 周敏, title: 运营管理部}\n  - {name: 周敏, title: 行政部}\n", encoding="utf-8")
+    with pytest.raises(DataInvalid, match="周敏 在名册中出现两次"):
+        load_roster(file)
+    file.write_text("people:\n  - {name: 周敏, title: 运营管理部, approve: [随便]}\n", encoding="utf-8")
+    with pytest.raises(DataInvalid, match="应为以下之一"):
+        load_roster(file)
+
+
+# -- withdrawals --------------------------------------------------------------------------------------
+
+WITHDRAWAL = "  - {{version: \"{v}\", notice: 衡总运〔2025〕30号, date: {d}, reason: 发现修订内容有误需要撤回, approved_by: {a}}}\n"
+
+
+def test_a_withdrawal_before_the_effective_date_passes(tmp_path):
+    text = register(entry_yaml("1.1"), entry_yaml("1.0"), withdrawals=WITHDRAWAL.format(v="1.1", d="2025-09-20", a="销售总部副总经理 何建华"))
+    assert errors_of(tmp_path, text) == []
+    loaded = reg.load_register(tmp_path / "revisions.yml", CONTEXT)
+    assert loaded["1.1"].withdrawal.notice == "衡总运〔2025〕30号"
+
+
+@pytest.mark.parametrize("version, date, approver, fragment", [
+    ("1.5", "2025-09-20", "销售总部副总经理 何建华", "要撤销的版本 1.5 不在修订登记册中"),
+    ("1.1", "2025-09-01", "销售总部副总经理 何建华", "早于该版本的发布日期"),
+    ("1.1", "2025-10-01", "销售总部副总经理 何建华", "只能在生效日期之前撤销"),
+    ("1.1", "2025-09-20", "售后服务中心 林涛", "无权批准发文修订"),
+])
+def test_withdrawal_rules(tmp_path, version, date, approver, fragment):
+    text = register(entry_yaml("1.1"), entry_yaml("1.0"), withdrawals=WITHDRAWAL.format(v=version, d=date, a=approver))
+    one(errors_of(tmp_path, text), fragment)
+
+
+def test_a_revision_is_withdrawn_once(tmp_path):
+    w = WITHDRAWAL.format(v="1.1", d="2025-09-20", a="何建华")
+    one(errors_of(tmp_path, register(entry_yaml("1.1"), entry_yaml("1.0"), withdrawals=w + w.replace("30号", "31号"))), "已经撤销过")
+
+
+# -- schema messages ------------------------------------------------------------------------------------
+
+def test_an_unquoted_version_is_explained(tmp_path):
+    text = register(entry_yaml("1.1"), entry_yaml("1.0")).replace('version: "1.1"', "version: 1.1")
+    one(errors_of(tmp_path, text), "要加引号", "revisions.yml:2")
+
+
+def test_an_unknown_key_lists_the_known_ones(tmp_path):
+    text = register(entry_yaml("1.1"), entry_yaml("1.0")).replace("    summary:", "    summery: x\n    summary:", 1)
+    message = one(errors_of(tmp_path, text), "未知的字段“summery”")
+    assert "summary" in message and "revisions[0].summery" in message
+
+
+def test_a_missing_field_is_named(tmp_path):
+    text = register(entry_yaml("1.1"), entry_yaml("1.0")).replace("    reason: 修订原因写在这里。\n", "", 1)
+    one(errors_of(tmp_path, text), "缺少必填字段“reason”")
+
+
+def test_a_yaml_syntax_error_names_the_line(tmp_path):
+    one(errors_of(tmp_path, "revisions:\n  - version: \"1.0\"\n   kind: x\n"), "YAML 语法错误", "revisions.yml:3")
+
+
+def test_a_duplicate_key_names_both_lines(tmp_path):
+    text = register(entry_yaml("1.0")).replace("    summary:", "    reason: x\n    summary:", 1)
+    one(errors_of(tmp_path, text), "字段“reason”重复")
+
+
+# -- forms ------------------------------------------------------------------------------------------
+
+def forms_errors(tmp_path: Path, name: str, text: str) -> list[str]:
+    folder = tmp_path / "checklists"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    variables = load_facts(MINI / "facts").variables()
+    try:
+        load_forms(folder, {"index.md", "02-service.md"}, variables)
+    except DataInvalid as exc:
+        return [str(e) for e in exc.errors]
+    return []
+
+
+CHECKLIST = """\
+    code: OPS-01
+    title: 营业前检查表
+    kind: checklist
+    roles: ["{{ roles.front_desk }}"]
+    frequency: 每日
+    page: 02-service.md
+    header_fields: [日期]
+    signoff: [签字]
+    sections:
+      - title: 前台
+        items:
+          - {id: A1, text: 电话, standard: 能拨通}
+"""
+
+
+def test_a_good_form_passes_and_its_variables_are_written_in(tmp_path):
+    assert forms_errors(tmp_path, "ops-01.yml", CHECKLIST) == []
+    form = load_forms(tmp_path / "checklists", {"02-service.md"}, load_facts(MINI / "facts").variables())["OPS-01"]
+    assert form.roles == ("前台接待员",)
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (("    title: 营业前检查表\n", ""), "缺少必填字段“title”"),
+    (("kind: checklist", "kind: checklist\n    colour: red"), "未知的字段“colour”"),
+    (("code: OPS-01", "code: OPS-02"), "编号 OPS-02 与文件名不符"),
+    (("- {id: A1, text: 电话, standard: 能拨通}", "- {id: A1, text: 电话, standard: 能拨通}\n          - {id: A1, text: 传真, standard: 有纸}"), "检查项编号 A1 重复"),
+    (("page: 02-service.md", "page: 99-nothing.md"), "所属页面 99-nothing.md 不存在"),
+    (("{{ roles.front_desk }}", "{{ roles.cleaner }}"), "没有这个事实：cleaner"),
+    (("header_fields: [日期]", "header_fields: [{label: 检查类别, options: [自查]}]"), "至少要有 2 项"),
+    (("header_fields: [日期]", "header_fields: [{name: 检查类别}]"), "写法不对"),
+    (("    sections:", "    columns: [{title: 序号}]\n    rows: 5\n    sections:"), "检查表（kind: checklist）只有 sections"),
+])
+def test_form_rules(tmp_path, change, fragment):
+    old, new = change
+    text = CHECKLIST.replace(old, new, 1)
+    assert text != CHECKLIST
+    one(forms_errors(tmp_path, "ops-01.yml", text), fragment, "ops-01.yml:")
+
+
+def test_preprinted_rows_need_room(tmp_path):
+    record = """\
+        code: REC-10
+        title: 月度报表
+        kind: record
+        roles: [办事处负责人]
+        frequency: 每月
+        page: index.md
+        header_fields: [月份]
+        signoff: [签字]
+        columns: [{title: 指标}, {title: 本月}]
+        row_labels: [服务次数, 投诉件数, 满意度]
+        rows: 2
+    """
+    one(forms_errors(tmp_path, "rec-10.yml", record), "少于预印的 3 行")
+
+
+# -- facts ------------------------------------------------------------------------------------------
+
+def write_facts(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+def test_a_fact_is_defined_once(tmp_path):
+    folder = write_facts(tmp_path / "facts", {"a.yml": "rules:\n  phone: {value: 3, unit: 声}\n",
+                                              "b.yml": "rules:\n  phone: {value: 2, unit: 声}\n"})
+    with pytest.raises(DataInvalid, match=r"rules\.phone 已在 .*a\.yml:2 定义过"):
+        load_facts(folder)
+
+
+def test_a_fact_key_is_lowercase_english(tmp_path):
+    folder = write_facts(tmp_path / "facts", {"a.yml": "rules:\n  电话: {value: 3, unit: 声}\n"})
+    with pytest.raises(DataInvalid, match="只能用小写英文字母"):
+        load_facts(folder)
+
+
+def test_how_a_fact_reads():
+    facts = load_facts(MINI / "facts")
+    assert str(facts["rules.phone_rings"]) == "3声" and facts["rules.phone_rings"].value == 3
+    assert str(facts["roles.front_desk"]) == "前台接待员" and str(facts["departments.hq"]) == "销售总部"
+
+
+def test_a_governed_value_written_out_and_a_contradiction_are_found(tmp_path):
+    facts = load_facts(MINI / "facts")
+    page = tmp_path / "page.md"
+    page.write_text("前台接待员在铃响3声内接听。\n如果铃响5声还没人接，由{{ roles.office_head }}接听。\n{{ rules.phone_rings }}\n",
+                    encoding="utf-8")
+    uses = literal_uses(facts, [page])
+    assert [(u.line, u.found, u.fact.path, u.contradicts) for u in uses] == [
+        (1, "前台接待员", "roles.front_desk", False), (1, "铃响3声", "rules.phone_rings", False),
+        (2, "铃响5声", "rules.phone_rings", True)]
+    assert "矛盾" in str(uses[2]) and "{{ rules.phone_rings }}" in str(uses[2])
+
+
+def test_an_unused_fact_is_found():
+    facts = load_facts(MINI / "facts")
+    unused = unused_facts(facts, ["{{ rules.phone_rings }} {{ roles.front_desk }}"])
+    assert {fact.path for fact in unused} >= {"rules.complaint_ack", "roles.office_head"}
+    assert "rules.phone_rings" not in {fact.path for fact in unused}

@@ -206,7 +206,7 @@ def check_sequence(document: Document) -> list[DataError]:
         if index + 1 >= len(entries):
             if entry.get("supersedes"):
                 errors.append(document.error(path + ("supersedes",), f"最早的一条修订不替代登记册中的任何版本，不应写 supersedes（写了“{entry['supersedes']}”）"))
-            elif not version.is_reissue:
+            if not version.is_reissue:
                 errors.append(document.error(path + ("version",), f"登记册的第一条（最下面一条）应是全面换版 X.0，不是 {version}"))
             continue
         _, older, older_version = entries[index + 1]
@@ -238,7 +238,8 @@ def check_kinds(document: Document) -> list[DataError]:
 def check_notices(document: Document) -> list[DataError]:
     """A notice number (发文编号) is used once: by one revision or one withdrawal."""
     errors, seen = [], {}
-    places = [(("revisions", i, "notice"), e.get("notice")) for i, e in enumerate(document.data["revisions"])]
+    # oldest first: the newer entry is the one that reuses a number
+    places = [(("revisions", i, "notice"), e.get("notice")) for i, e in reversed(list(enumerate(document.data["revisions"])))]
     places += [(("withdrawals", i, "notice"), w.get("notice")) for i, w in enumerate(document.data.get("withdrawals", ()))]
     for path, notice in places:
         if not notice:

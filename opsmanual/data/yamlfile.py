@@ -166,7 +166,7 @@ def _explain(error: jsonschema.ValidationError) -> tuple[FieldPath, str]:
     if error.validator == "format":
         return path, f"{error.instance!r} 不是有效的日期，应写作 YYYY-MM-DD"
     if error.validator == "minItems":
-        return path, "不能为空列表"
+        return path, "不能为空列表" if error.validator_value <= 1 else f"至少要有 {error.validator_value} 项"
     if error.validator == "minLength":
         minimum = error.validator_value
         return path, "不能为空" if minimum <= 1 else f"太短：至少 {minimum} 个字，写清楚具体内容"
