@@ -65,6 +65,8 @@ def publication_plan(register: Register, published: list[Version], archived: set
                 f"请恢复 {register.source.name} 中的记录")
     if published != registered[: len(published)]:
         return f"已发布的版本 {'、'.join(map(str, published))} 不是登记册中按顺序最早的几个版本：请检查 gh-pages 与登记册"
+    if requested is None and registered[-1] in published:
+        return Plan((), frozenset())  # nothing to publish
     target = requested or registered[-1]
     if target not in registered:
         return f"版本 {target} 不在修订登记册 {register.source.name} 中：先在顶部登记它，再发布"

@@ -276,7 +276,7 @@ class Publisher:
         if isinstance(plan, str):
             raise PublishRefused(plan)
         names = "、".join(f"{v}（{v.title}{'，从存档' if v in plan.from_archive else ''}）" for v in plan.versions)
-        self.progress.note(f"将按顺序发布：{names}")
+        self.progress.note(f"将按顺序发布：{names}" if names else "登记册中的修订都已发布")
         return plan
 
     # -- the publication ----------------------------------------------------------------------------

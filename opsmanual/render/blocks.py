@@ -19,6 +19,9 @@ SKIPPED_CLASSES = {"headerlink", "manual-history", "manual-box", "manual-checkli
                    "manual-form__footer", "manual-form-page__bar", "manual-status"}
 SKIPPED_TAGS = {"script", "style", "input", "template", "button", "colgroup", "svg"}
 SPACE = re.compile(r"[\s\u200b]+")
+# A line break inside Chinese text is not a space a reader sees as one: between two CJK characters (or CJK
+# punctuation) whitespace is dropped, so re-wrapping a paragraph is not a change.
+CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]) (?=[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef])")
 MERMAID_LABEL = re.compile(r"\[\"?([^\]\"]+)\"?\]|\(\"?([^)\"]+)\"?\)|\{\"?([^}\"]+)\"?\}|\|([^|]+)\|")
 
 
@@ -44,7 +47,7 @@ class Located:
 
 
 def normalize(text: str) -> str:
-    return SPACE.sub(" ", text).strip()
+    return CJK_GAP.sub("", SPACE.sub(" ", text)).strip()
 
 
 def _skipped(element) -> bool:
