@@ -49,7 +49,7 @@ def published(tmp_path_factory) -> Path:
     ok(manual(repo, "publish"))
     prepare_1_1(repo)
     output = ok(manual(repo, "publish"))
-    (repo / "publish-output.txt").write_text(output, encoding="utf-8")
+    (repo.parent / "publish-output.txt").write_text(output, encoding="utf-8")
     return repo
 
 
@@ -87,7 +87,7 @@ def test_the_source_is_archived_tagged_and_recorded_in_the_manifest(published):
 
 
 def test_progress_is_printed_in_stages_with_every_step(published):
-    output = (published / "publish-output.txt").read_text(encoding="utf-8")
+    output = (published.parent / "publish-output.txt").read_text(encoding="utf-8")
     lines = [line for line in output.splitlines() if line.startswith("[")]
     assert [line.split("]")[0] for line in lines] == [f"[检查 {i}/6" for i in range(1, 6)] + [f"[发布 {i}/5" for i in range(1, 6)]
     for words in ("检查工作区", "校验检查表", "核对已发布的历史", "严格构建 1.1", "检查 1.1 的每个链接", "存档到 history/1.1/",
@@ -125,10 +125,11 @@ def test_the_kit_is_prefilled(published):
 
 # -- refusals: nothing published ------------------------------------------------------------------------
 
-def refused_unchanged(repo: Path, result, *fragments) -> None:
+def refused_unchanged(repo: Path, result, *fragments) -> str:
     before = git(repo, "rev-parse", "gh-pages")
-    refused(result, *fragments)
+    error = refused(result, *fragments)
     assert git(repo, "rev-parse", "gh-pages") == before
+    return error
 
 
 def test_refuses_a_version_already_published(repo_with_1_0):
@@ -192,10 +193,11 @@ def test_refuses_a_broken_link_naming_the_page_and_the_link(repo_with_1_0):
 def test_published_history_cannot_be_rewritten(repo_with_1_0):
     repo = repo_with_1_0
     edit(repo / "revisions.yml", "approved_by: 销售总部总经理 赵国强", "approved_by: 销售总部副总经理 何建华")
+    edit(repo / "revisions.yml", "summary: 首次发布电子版手册。", "summary: 首次发布手册。")
     edit(repo / "history" / "1.0" / "docs" / "index.md", "当天归还", "三天内归还")
     prepare_1_1(repo)
     refused_unchanged(repo, manual(repo, "publish"), "已发布的历史被改动过", "revisions.yml:", "版本 1.0 的 approved_by 与发布时不同",
-                      "history/1.0/docs/index.md 与发布时不同")
+                      "版本 1.0 的 summary 与发布时不同", "history/1.0/docs/index.md 与发布时不同")
 
 
 def test_a_deleted_published_entry_is_refused(repo_with_1_0):

@@ -388,6 +388,18 @@ def build_register(document: Document) -> Register:
                     tuple(document.data.get("withdrawals", ())), lines)
 
 
+def read_register(file: Path) -> Register:
+    """revisions.yml with only its form checked (the schema), not its rules: for comparing with what was published."""
+    document = load(Path(file))
+    errors = validate(document, "register") if isinstance(document.data, dict) else [document.error((), "应为含 revisions 字段的映射")]
+    if not errors:
+        try:
+            return build_register(document)
+        except ValueError as exc:
+            errors = [document.error(("revisions",), str(exc))]
+    raise DataInvalid(errors)
+
+
 def load_register(file: Path, context: Context = Context()) -> Register:
     """Load, validate and check revisions.yml; raise DataInvalid naming file, line and field."""
     document = load(Path(file))

@@ -78,7 +78,7 @@ class Repository:
         except OSError as exc:
             raise GitError(list(args), str(exc)) from None
         if check and result.returncode != 0:
-            raise GitError(list(args), result.stderr or result.stdout)
+            raise GitError(list(args), "\n".join(part for part in (result.stdout, result.stderr) if part.strip()))
         return result.stdout.rstrip("\n")
 
     def succeeds(self, *args: str) -> bool:

@@ -22,7 +22,7 @@ from ..control import gates
 from ..control.edition import load_data
 from ..control.manifest import Manifest, PublishedVersion, verify
 from ..control.status import Dated, in_force, state_of, PENDING
-from ..data.register import Register, Version
+from ..data.register import Register, Version, read_register
 from ..data.snapshot import archived, working_tree
 from ..data.yamlfile import DataInvalid
 from ..errors import ManualError, explain_os_error
@@ -127,11 +127,11 @@ class Publisher:
             self.check_remote()
         if not self.pages.exists():
             raise PublishRefused(f"还没有 {self.project.pages_branch}：先发布（manual publish）")
-        self.progress.step("校验修订登记册和人员名册")
-        register = self.load_register()
         self.progress.step("核对已发布的历史与发布记录是否一致")
         manifest = self.pages.manifest()
-        self.check_history(manifest, register)
+        self.check_history(manifest, self.read_register())
+        self.progress.step("校验修订登记册和人员名册")
+        register = self.load_register()
         return register, manifest
 
     def _finish_pages_change(self) -> None:
@@ -192,11 +192,11 @@ class Publisher:
             self.check_remote()
         else:
             self.check_no_remote_pages()
-        self.progress.step("校验检查表、事实、修订登记册和人员名册")
-        register = self.load_register()
         self.progress.step("核对已发布的历史（登记册记录、存档源文件、标签）与发布记录是否一致")
         manifest = self.pages.manifest()
-        self.check_history(manifest, register)
+        self.check_history(manifest, self.read_register())
+        self.progress.step("校验检查表、事实、修订登记册和人员名册")
+        register = self.load_register()
         published = self.pages.published()
         if entry is not None:
             return self._resume(entry, register, manifest)
@@ -255,6 +255,13 @@ class Publisher:
                 raise PublishRefused(f"本地没有 {self.project.pages_branch} 分支，但远程仓库 {remote} 有（{commit[:10]}）："
                                      f"从零开始发布会丢掉那里已发布的版本。请用 manual publish --remote {remote}，"
                                      f"或先运行 git fetch {remote} {self.project.pages_branch}:{self.project.pages_branch} --tags")
+
+    def read_register(self) -> Register:
+        """The register as written (its form checked, not its rules): what published history is compared with."""
+        try:
+            return read_register(self.project.register_file)
+        except DataInvalid as exc:
+            raise PublishRefused("修订登记册有误：\n" + "\n".join(f"  {e}" for e in exc.errors)) from None
 
     def load_register(self) -> Register:
         snapshot = working_tree(self.project)

@@ -3,6 +3,7 @@ rules, the index written as UTF-8 without runs of blanks, jieba's segmentation k
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def memoize_jieba() -> None:
         import jieba
     except ImportError:
         return
+    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict…" lines are not for editors
     cut = jieba.cut
     if isinstance(cut, _CachedCut):
         cut.cache.clear()
