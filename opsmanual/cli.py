@@ -48,26 +48,54 @@ def validate(project: Project) -> int:
 
 
 def facts(project: Project) -> int:
-    from .data.facts import literal_uses, unused_facts
+    from .control.edition import fact_problems, unused_message
     from .data.snapshot import working_tree
     from .data.yamlfile import DataInvalid
 
     snapshot = working_tree(project)
     try:
-        found = snapshot.facts
+        uses, unused = fact_problems(snapshot)
     except DataInvalid as exc:
         return fail("事实文件有误：\n" + "\n".join(f"  {e}" for e in exc.errors))
-    files = sorted(project.docs_dir.rglob("*.md")) + sorted(project.forms_dir.glob("*.yml"))
-    uses = literal_uses(found, files)
-    texts = [f.read_text(encoding="utf-8") for f in files + sorted(project.facts_dir.glob("*.yml"))]
-    unused = unused_facts(found, texts)
     for use in uses:
         say(str(use))
     for fact in unused:
-        say(f"{project.relative(fact.source)}:{fact.line}: 事实 {fact.path}（{fact.name}）没有任何页面或表格使用：删除它，或在文中使用")
+        say(unused_message(fact))
     contradictions = sum(use.contradicts for use in uses)
-    say(f"{len(list(found))} 个事实；{len(uses)} 处直接写出的受控数值（其中 {contradictions} 处矛盾）；{len(unused)} 个未使用的事实")
+    say(f"{len(list(snapshot.facts))} 个事实；{len(uses)} 处直接写出的受控数值（其中 {contradictions} 处矛盾）；{len(unused)} 个未使用的事实")
     return 1 if uses or unused else 0
+
+
+def changes(project: Project) -> int:
+    """What changed in the working tree since the last archived revision, as the lines of a register entry."""
+    from .control.edition import open_edition
+    from .data.yamlfile import DataInvalid
+    from .render.content import SnapshotContent
+
+    try:
+        edition = open_edition(project, SnapshotContent(project.markdown_extensions, project.mdx_configs), today(), draft=True)
+    except DataInvalid as exc:
+        return fail("数据有误：\n" + "\n".join(f"  {e}" for e in exc.errors))
+    comparison = edition.comparison
+    if edition.archived:
+        from .control.comparison import compare
+        from .data.snapshot import archived
+
+        comparison = compare(edition.history.content, archived(project, edition.revision.version), edition.snapshot)
+    if comparison is None or not comparison.changed:
+        say("与上一个已存档的版本相比，页面和表格都没有改动。")
+        return 0
+    registered = set(edition.revision.pages) if not edition.archived else set()
+    say(f"与 {comparison.old.label if comparison.old else '（无）'} 相比有改动的页面和表格（可粘贴到 revisions.yml 的 changes）：")
+    say("    changes:")
+    for subject, diff in comparison.diffs.items():
+        change = edition.revision.change_for(subject) if subject in registered else None
+        say(f"      - page: {subject}    # {diff.title}，{len(diff.operations)} 处{'' if change else '，未登记'}")
+        say(f"        description: {change.description if change else PLACEHOLDER}")
+    return 0
+
+
+PLACEHOLDER = "（写明本页改了什么）"
 
 
 def check(project: Project, site_dir: Path | None) -> int:
@@ -83,6 +111,10 @@ def check(project: Project, site_dir: Path | None) -> int:
         site = site_dir or Path(scratch) / "site"
         say(f"[2/3] 严格构建（mkdocs build --strict，含文件控制检查）到 {site}")
         build_site(project.root, site)
+        import json
+
+        for warning in json.loads((site / "manual-build.json").read_text(encoding="utf-8")).get("warnings", []):
+            say(f"      注意：{warning}")
         pages = Pages(Repository(project.root), project.pages_branch, project.default_alias)
         try:
             published = pages.exists()
@@ -166,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True, metavar="命令")
     commands.add_parser("serve", help="在 http://127.0.0.1:8000 预览工作区：草稿，出错时页面上显示错误，改好后自动恢复")
     commands.add_parser("validate", help="校验 checklists/*.yml、facts/*.yml、revisions.yml 和 roster.yml（错误指出文件、行和字段）")
+    commands.add_parser("changes", help="列出工作区与上一个已存档版本相比有改动的页面和表格，可粘贴到 revisions.yml 的 changes")
     commands.add_parser("facts", help="列出直接写出的受控数值、与事实矛盾的写法和未使用的事实")
     check_parser = commands.add_parser("check", help="校验数据、严格构建（含文件控制检查）、检查每个链接和锚点")
     check_parser.add_argument("--site-dir", type=Path, help="把构建结果留在这个目录（默认用临时目录）")
@@ -198,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate(project)
         if args.command == "facts":
             return facts(project)
+        if args.command == "changes":
+            return changes(project)
         if args.command == "check":
             return check(project, args.site_dir)
         if args.command == "publish":

@@ -197,11 +197,24 @@ def check_working_tree(edition: Edition) -> None:
     errors, warnings = gates.review_problems(reviews, edition.today, project.review_warning_days)
     edition.pending_content += errors
     edition.warnings += warnings
+    uses, unused = fact_problems(snapshot)
+    edition.pending_content += [str(use) for use in uses]
+    edition.pending_content += [unused_message(fact) for fact in unused]
+
+
+def fact_problems(snapshot: Snapshot):
+    """(governed values written out or contradicted, facts nothing uses) in a snapshot's pages and forms."""
+    from ..render.renderer import TEMPLATES
+
     files = sorted(snapshot.docs_dir.rglob("*.md")) + sorted(snapshot.forms_dir.glob("*.yml"))
-    edition.pending_content += [str(use) for use in literal_uses(snapshot.facts, files)]
-    texts = [f.read_text(encoding="utf-8") for f in files + sorted(snapshot.facts_dir.glob("*.yml"))]
-    edition.pending_content += [f"{fact.source.name}:{fact.line}: 事实 {fact.path}（{fact.name}）没有任何页面或表格使用：删除它，或在文中使用"
-                         for fact in unused_facts(snapshot.facts, texts)]
+    texts = [f.read_text(encoding="utf-8") for f in files + sorted(TEMPLATES.glob("*.html"))]
+    return literal_uses(snapshot.facts, files), unused_facts(snapshot.facts, texts, set(snapshot.generated))
+
+
+def unused_message(fact) -> str:
+    from ..data.yamlfile import shown
+
+    return f"{shown(fact.source)}:{fact.line}: 事实 {fact.path}（{fact.name}）没有任何页面、表格或生成页使用：删除它，或在文中使用"
 
 
 def _date(text) -> datetime.date | None:

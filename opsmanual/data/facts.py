@@ -185,12 +185,19 @@ class LiteralUse:
     found: str
     fact: Fact
     contradicts: bool  # a restatement whose value differs from the fact's
+    others: tuple[Fact, ...] = ()  # other facts written the same way (pick the one meant)
 
     def __str__(self) -> str:
+        from .yamlfile import shown
+
+        where = f"{shown(self.file)}:{self.line}"
         if self.contradicts:
-            return (f"{self.file}:{self.line}: 「{self.found}」与受控事实 {self.fact.path}（{self.fact.name}：{self.fact.text}）"
+            return (f"{where}: 「{self.found}」与受控事实 {self.fact.path}（{self.fact.name}：{self.fact.text}）"
                     f"矛盾：改为 {{{{ {self.fact.path} }}}}")
-        return (f"{self.file}:{self.line}: 「{self.found}」是受控事实 {self.fact.path}（{self.fact.name}）的写法："
+        if self.others:
+            names = "、".join(f"{f.path}（{f.name}）" for f in (self.fact, *self.others))
+            return f"{where}: 「{self.found}」是受控数值的写法，这些事实的值都是它：{names}：写成所指那一项的变量"
+        return (f"{where}: 「{self.found}」是受控事实 {self.fact.path}（{self.fact.name}）的写法："
                 f"请写 {{{{ {self.fact.path} }}}}")
 
 
@@ -200,8 +207,14 @@ def _blank_jinja(text: str) -> str:
 
 
 def literal_uses(facts: Facts, files: list[Path]) -> list[LiteralUse]:
-    """Every place in the given files where a governed fact is written out instead of its variable."""
-    checks = [(fact, fact.literal_patterns(), fact.restatement_patterns()) for fact in facts]
+    """Every place in the given files where a governed fact is written out instead of its variable, and every
+    restatement (a fact's patterns) that gives another value: a contradiction."""
+    literal: dict[str, tuple[re.Pattern, list[Fact]]] = {}
+    for fact in facts:
+        for pattern in fact.literal_patterns():
+            literal.setdefault(pattern.pattern, (pattern, []))[1].append(fact)
+    own_text = {fact.path: re.compile(rf"(?<![\d.]){re.escape(fact.text)}") for fact in facts}
+    restatements = [(fact, pattern) for fact in facts for pattern in fact.restatement_patterns()]
     found = []
     for file in files:
         text = _blank_jinja(file.read_text(encoding="utf-8"))
@@ -217,32 +230,52 @@ def literal_uses(facts: Facts, files: list[Path]) -> list[LiteralUse]:
                     hi = mid
             return lo + 1
 
-        seen: set[tuple[int, int]] = set()
-        for fact, literal, restatements in checks:
-            for pattern in restatements:
-                for match in pattern.finditer(text):
-                    if (match.start(), match.end()) in seen:
-                        continue
-                    seen.add((match.start(), match.end()))
-                    same = any(p.search(match.group(0)) for p in literal)
-                    found.append(LiteralUse(file, line_of(match.start()), match.group(0), fact, contradicts=not same))
-            for pattern in literal:
-                for match in pattern.finditer(text):
-                    if any(s <= match.start() < e for s, e in seen):
-                        continue
-                    seen.add((match.start(), match.end()))
-                    found.append(LiteralUse(file, line_of(match.start()), match.group(0), fact, contradicts=False))
+        taken: list[tuple[int, int]] = []
+        for fact, pattern in restatements:
+            for match in pattern.finditer(text):
+                span = (match.start(), match.end())
+                if span in taken:
+                    continue
+                taken.append(span)
+                written = match.group(0)
+                same = any(p.search(written) for p in fact.literal_patterns()) or bool(own_text[fact.path].search(written))
+                if same and not fact.governed:
+                    continue  # the fact's own value, in a fact that is not checked word for word
+                found.append(LiteralUse(file, line_of(match.start()), written, fact, contradicts=not same))
+        for pattern, owners in literal.values():
+            for match in pattern.finditer(text):
+                if any(s <= match.start() < e for s, e in taken):
+                    continue
+                taken.append((match.start(), match.end()))
+                found.append(LiteralUse(file, line_of(match.start()), match.group(0), owners[0], False, tuple(owners[1:])))
     return sorted(found, key=lambda use: (str(use.file), use.line, use.found))
 
 
-def unused_facts(facts: Facts, texts: list[str]) -> list[Fact]:
-    """Facts that no text refers to, as ``namespace.key`` or as a bare key in a reference field."""
+#: Namespaces a generated page shows whole (its facts are used by being there), with the page that shows them.
+SHOWN_WHOLE = {"glossary": "glossary.md", "events": "escalation.md", "levels": "escalation.md"}
+
+
+def unused_facts(facts: Facts, texts: list[str], pages: set[str] = frozenset()) -> list[Fact]:
+    """Facts nothing refers to as ``namespace.key``: not a page, a form, a template, another fact, nor a generated
+    page that shows them (pages: the generated pages in the navigation)."""
     corpus = "\n".join(texts)
+    referenced = set(re.findall(r"\b([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\b", corpus))
+    for fact in facts:
+        data = fact.data if isinstance(fact.data, dict) else {}
+        for value in data.values():
+            for item in value if isinstance(value, list) else [value]:
+                refs = re.findall(r"\b([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\b", str(item))
+                referenced |= {ref for ref in refs if ref != fact.path}
+        if fact.namespace == "events" and data.get("level"):
+            referenced.add(f"levels.{data['level']}")
     unused = []
     for fact in facts:
-        if re.search(rf"\b{re.escape(fact.namespace)}\.{re.escape(fact.key)}\b", corpus):
+        data = fact.data if isinstance(fact.data, dict) else {}
+        if fact.path in referenced or SHOWN_WHOLE.get(fact.namespace) in pages:
             continue
-        if re.search(rf"(?<![\w.]){re.escape(fact.key)}(?![\w.])", corpus):
+        if fact.namespace == "rules" and isinstance(data.get("calendar"), dict) and "calendar.md" in pages:
+            continue
+        if fact.namespace == "roles" and data.get("summary") and "roles.md" in pages:
             continue
         unused.append(fact)
     return unused

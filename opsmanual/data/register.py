@@ -280,6 +280,9 @@ def check_changes(document: Document, context: Context) -> list[DataError]:
                 errors.append(document.error(path, f"{page} 在本条修订中列了两次（第一次在第 {document.line(('revisions', index, 'changes', seen[page]))} 行）：合并为一条说明"))
                 continue
             seen[page] = c
+            if "（写明" in change["description"]:
+                errors.append(document.error(("revisions", index, "changes", c, "description"),
+                                             "还是 manual changes 给出的占位文字：写明这一页具体改了什么"))
             exists = context.page_exists(version, page) if context.page_exists else None
             if exists is False:
                 what = "表格编号" if not page.endswith(".md") else "页面（docs/ 下的文件）"

@@ -77,11 +77,11 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         except ManualError as exc:
             raise PluginError(str(exc)) from None
         for warning in edition.warnings:
-            log.warning(warning)
+            log.info(warning)
         if edition.problems:
-            if draft:
+            if draft:  # a draft shows them on every page (overrides/partials/manual-revision.html)
                 for problem in edition.problems:
-                    log.warning(problem)
+                    log.info(problem)
             else:
                 raise PluginError("文件控制检查未通过，本次构建不能发布：\n" + "\n".join(f"  {p}" for p in edition.problems))
         self.project, self.edition = project, edition
@@ -239,7 +239,8 @@ class ManualPlugin(BasePlugin[ManualConfig]):
     def on_post_build(self, *, config):
         site = Path(config.site_dir)
         info = {"version": str(self.edition.revision.version), "title": self.edition.revision.title,
-                "effective": self.edition.revision.effective.isoformat(), "changed": self.changed_urls()}
+                "effective": self.edition.revision.effective.isoformat(), "changed": self.changed_urls(),
+                "warnings": self.edition.warnings}
         (site / "manual-build.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         theme.rewrite_bundles(site, self.mermaid)
         search.compact_search_index(site / "search" / "search_index.json")
