@@ -115,6 +115,13 @@ class Pages:
         for info in versions:
             info.aliases.discard(self.alias)
         versions[str(default)].aliases.add(self.alias)
+        try:
+            self._commit(message, versions, default, site_dir, version, root_files, manifest)
+        except git_utils.GitError as exc:  # mike's: git fast-import refused or died (a full disk, a read-only .git)
+            raise GitError(["fast-import"], f"{exc}\n{getattr(exc, 'stderr', '') or ''}") from None
+        return self.commit()
+
+    def _commit(self, message, versions, default, site_dir, version, root_files, manifest) -> None:
         with working_directory(self.repo.root):
             with git_utils.Commit(self.branch, message, allow_empty=True) as commit:
                 if site_dir is not None and version is not None:
@@ -126,7 +133,6 @@ class Pages:
                 commit.add_file(git_utils.FileInfo(self.alias, str(default), mode=0o120000))
                 for root_file in self.root_files(versions, manifest) + tuple(root_files):
                     commit.add_file(git_utils.FileInfo(root_file.path, root_file.data))
-        return self.commit()
 
 
 def version_properties(item) -> dict:
