@@ -408,3 +408,17 @@ def test_an_unused_fact_is_found():
     unused = unused_facts(facts, ["{{ rules.phone_rings }} {{ roles.front_desk }}"])
     assert {fact.path for fact in unused} >= {"rules.complaint_ack", "roles.office_head"}
     assert "rules.phone_rings" not in {fact.path for fact in unused}
+
+
+def test_a_fact_key_may_not_be_a_method_of_a_mapping(tmp_path):
+    folder = write_facts(tmp_path / "facts", {"a.yml": "rules:\n  items: {value: 3, unit: 件}\n"})
+    with pytest.raises(DataInvalid, match="键 'items' 不能用"):
+        load_facts(folder)
+
+
+def test_a_namespace_key_called_name_reads_as_its_fact():
+    """company.name is the company's name, not the namespace's (Jinja looks up attributes before keys)."""
+    import jinja2
+
+    variables = load_facts(MINI / "facts").variables()
+    assert jinja2.Environment().from_string("{{ company.name }}").render(**variables) == "衡远仪器有限公司"

@@ -26,6 +26,7 @@ FACTS_DIR = "facts"
 # A Jinja expression or statement in the text: what is inside is a variable, not a literal.
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+RESERVED = frozenset(name for name in dir(dict) if not name.startswith("_"))
 
 
 class Fact:
@@ -107,11 +108,12 @@ class Fact:
 
 
 class Namespace(dict):
-    """The facts of one namespace, by key; ``namespace.key`` in Jinja."""
+    """The facts of one namespace, by key; ``namespace.key`` in Jinja (which looks for an attribute first, so
+    the namespace has no attribute of its own that a key could be, and keys may not be dict's methods)."""
 
-    def __init__(self, name: str):
+    def __init__(self, namespace: str):
         super().__init__()
-        self.name = name
+        self._namespace = namespace
 
     def __getattr__(self, key: str) -> Fact:
         try:
@@ -165,6 +167,9 @@ def load_facts(folder: Path) -> Facts:
                 continue
             namespace = namespaces.setdefault(name, Namespace(name))
             for key, data in entries.items():
+                if key in RESERVED:
+                    errors.append(document.error((name, key), f"键 '{key}' 不能用（它是 Jinja 中映射自带的方法名）：换一个键"))
+                    continue
                 if not re.fullmatch(r"[a-z][a-z0-9_]*", str(key)):
                     errors.append(document.error((name, key), f"键 '{key}' 只能用小写英文字母、数字和下划线，且以字母开头"))
                     continue
