@@ -96,6 +96,7 @@ def changes(project: Project) -> int:
 
 
 PLACEHOLDER = "（写明本页改了什么）"
+DRAFT_FOLDER = "draft"  # where `manual check` puts its build in a copy of the published tree
 
 
 def check(project: Project, site_dir: Path | None) -> int:
@@ -110,25 +111,24 @@ def check(project: Project, site_dir: Path | None) -> int:
     with tempfile.TemporaryDirectory(prefix="manual-check-") as scratch:
         site = site_dir or Path(scratch) / "site"
         say(f"[2/3] 严格构建（mkdocs build --strict，含文件控制检查）到 {site}")
-        build_site(project.root, site)
-        import json
-
-        for warning in json.loads((site / "manual-build.json").read_text(encoding="utf-8")).get("warnings", []):
-            say(f"      注意：{warning}")
         pages = Pages(Repository(project.root), project.pages_branch, project.default_alias)
         try:
             published = pages.exists()
         except Exception:  # noqa: BLE001 - not a git repository: no published tree
             published = False
+        build_site(project.root, site, publish_as=DRAFT_FOLDER if published else "")
+        import json
+
+        for warning in json.loads((site / "manual-build.json").read_text(encoding="utf-8")).get("warnings", []):
+            say(f"      注意：{warning}")
         if published:
             say(f"[3/3] 检查每个链接和锚点，连同 {project.pages_branch} 上已发布的 {len(pages.published())} 个版本")
             tree = Path(scratch) / "tree"
             pages.checkout(tree)
-            version = "draft"
             import shutil
 
-            shutil.copytree(site, tree / version, symlinks=True)
-            report = linkcheck.check_published(tree, only=[version])
+            shutil.copytree(site, tree / DRAFT_FOLDER, symlinks=True)
+            report = linkcheck.check_published(tree, only=[DRAFT_FOLDER])
             report.versions = [v for v in report.versions] + ["本次构建"]
         else:
             say("[3/3] 检查每个链接和锚点（本仓库没有 gh-pages：指向其他版本的链接无法在这里检查）")

@@ -195,7 +195,7 @@ def check_working_tree(edition: Edition) -> None:
         due = meta.get("review")
         reviews[page] = due if isinstance(due, datetime.date) or due is None else _date(due)
     errors, warnings = gates.review_problems(reviews, edition.today, project.review_warning_days)
-    edition.pending_content += errors
+    edition.problems += errors
     edition.warnings += warnings
     uses, unused = fact_problems(snapshot)
     edition.pending_content += [str(use) for use in uses]

@@ -1,0 +1,49 @@
+"""Tripwires for what the site borrows from Material: the partials copied into overrides/ must still match the
+installed Material's originals, and the bundle's CDN URLs must still be where the site rewrites them. When an
+upgrade of mkdocs-material moves them, these fail (mermaid would otherwise come back on every page, a CDN be asked)."""
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from opsmanual.site import theme
+
+
+def test_every_copied_partial_still_matches_the_installed_material():
+    for name, expected in theme.COPIED_PARTIALS.items():
+        original = theme.theme_file(name)
+        assert original.is_file(), f"Material no longer has {name}"
+        assert theme.digest(original) == expected, (
+            f"Material's {name} changed since overrides/{name} was made from it: compare them, carry the change "
+            f"over, and put the new SHA-256 ({theme.digest(original)}) in opsmanual/site/theme.py")
+        assert (ROOT / "overrides" / name).is_file(), f"overrides/{name} is listed but missing"
+
+
+def test_the_externalised_scripts_keep_materials_code():
+    """md-base.js and its siblings are Material's inline scripts as files: the same statements."""
+    base = theme.theme_file("partials/javascripts/base.html").read_text(encoding="utf-8")
+    ours = (ROOT / "overrides" / "javascripts" / "md-base.js").read_text(encoding="utf-8")
+    for name in ("__md_scope", "__md_hash", "__md_get", "__md_set"):
+        assert name in base and f"window.{name}" in ours
+    assert "localStorage" in base and "localStorage" in ours
+
+
+def test_the_bundle_still_has_the_urls_the_site_rewrites():
+    bundles = sorted(theme.theme_file("../templates/assets/javascripts").glob("bundle.*.min.js"))
+    assert len(bundles) == 1, bundles
+    text = bundles[0].read_text(encoding="utf-8")
+    assert theme.MERMAID_CDN.search(text), "Material's bundle no longer loads mermaid from the CDN URL the site rewrites"
+    rewritten = theme.rewrite_bundle(text, "javascripts/vendor/mermaid.min.js")
+    assert not re.search(r"https://(unpkg\.com|api\.github\.com)/", rewritten)
+    assert 'new URL("javascripts/vendor/mermaid.min.js",__md_scope).href' in rewritten
+
+
+def test_no_template_of_ours_has_an_inline_script():
+    """The Content-Security-Policy forbids inline scripts: no template or override may need one."""
+    templates = list((ROOT / "overrides").rglob("*.html")) + list((ROOT / "opsmanual" / "render" / "templates").glob("*.html"))
+    for template in templates:
+        text = template.read_text(encoding="utf-8")
+        for match in re.finditer(r"<script\b([^>]*)>(.*?)</script>", text, re.S):
+            assert "src=" in match.group(1) or "application/json" in match.group(1) or not match.group(2).strip(), \
+                f"{template}: inline script"
+        assert not re.search(r"\son[a-z]+=\"", text), f"{template}: an inline event handler"
