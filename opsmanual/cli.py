@@ -99,6 +99,38 @@ PLACEHOLDER = "（写明本页改了什么）"
 DRAFT_FOLDER = "draft"  # where `manual check` puts its build in a copy of the published tree
 
 
+def diagrams(project: Project) -> int:
+    """Draw every diagram of the working tree and of every archived revision that has no SVG yet."""
+    from .data.register import Version
+    from .data.snapshot import archived, working_tree
+    from .render import diagrams as drawing
+    from .render.content import SnapshotContent
+
+    content = SnapshotContent(project.markdown_extensions, project.mdx_configs)
+    snapshots = [working_tree(project)]
+    for folder in sorted(project.history_dir.glob("*")) if project.history_dir.is_dir() else ():
+        try:
+            snapshots.append(archived(project, Version.parse(folder.name)))
+        except ValueError:
+            continue
+    store = drawing.Diagrams(project.root / drawing.FOLDER)
+    found: list[str] = []
+    for snapshot in snapshots:
+        for page in snapshot.pages:
+            content.markdown.reset()
+            found += store.missing(content.markdown.convert(content.source(snapshot, page)))
+    found = list(dict.fromkeys(found))
+    if not found:
+        say("每张流程图都有它的 SVG（diagrams/）。")
+        return 0
+    say(f"用 Chromium 中的 mermaid 生成 {len(found)} 张流程图的 SVG …")
+    written = drawing.render(found, store.folder, project.root / "overrides" / "javascripts" / "vendor" / "mermaid.min.js")
+    for path in written:
+        say(f"  {project.relative(path)}")
+    say("完成：把 diagrams/ 中的新文件和页面的改动一起提交。")
+    return 0
+
+
 def check(project: Project, site_dir: Path | None) -> int:
     """Data, strict build, links: of the build, and of the published tree beside it when there is one."""
     from .publish.build import build_site
@@ -199,6 +231,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="在 http://127.0.0.1:8000 预览工作区：草稿，出错时页面上显示错误，改好后自动恢复")
     commands.add_parser("validate", help="校验 checklists/*.yml、facts/*.yml、revisions.yml 和 roster.yml（错误指出文件、行和字段）")
     commands.add_parser("changes", help="列出工作区与上一个已存档版本相比有改动的页面和表格，可粘贴到 revisions.yml 的 changes")
+    commands.add_parser("diagrams", help="把每张 mermaid 流程图生成 SVG 存入 diagrams/（改过图后运行，需要 Chromium）")
     commands.add_parser("facts", help="列出直接写出的受控数值、与事实矛盾的写法和未使用的事实")
     check_parser = commands.add_parser("check", help="校验数据、严格构建（含文件控制检查）、检查每个链接和锚点")
     check_parser.add_argument("--site-dir", type=Path, help="把构建结果留在这个目录（默认用临时目录）")
@@ -233,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             return facts(project)
         if args.command == "changes":
             return changes(project)
+        if args.command == "diagrams":
+            return diagrams(project)
         if args.command == "check":
             return check(project, args.site_dir)
         if args.command == "publish":

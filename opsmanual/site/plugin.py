@@ -21,6 +21,7 @@ from ..data.yamlfile import DataInvalid
 from ..errors import ManualError
 from ..project import Project, today
 from ..render.content import SnapshotContent
+from ..render.diagrams import FOLDER as DIAGRAMS, Diagrams
 from ..render.marks import mark_changes
 from ..render.renderer import Renderer
 from . import minify, pages, search, theme
@@ -85,6 +86,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             else:
                 raise PluginError("文件控制检查未通过，本次构建不能发布：\n" + "\n".join(f"  {p}" for p in edition.problems))
         self.project, self.edition = project, edition
+        self.diagrams = Diagrams(project.root / DIAGRAMS)
         snapshot = edition.snapshot
         if project.build_version:  # a published revision, built from its archive
             config.docs_dir = str(snapshot.docs_dir)
@@ -179,6 +181,11 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         changed = self.changed_blocks(page)
         if changed:
             html_text, _ = mark_changes(html_text, changed, self.edition.revision.title)
+        html_text = self.diagrams.inline(html_text)
+        missing = self.diagrams.missing(html_text)
+        if missing and not self.edition.draft:
+            raise PluginError(f"{page.file.src_uri}: {len(missing)} 张流程图还没有生成 SVG（diagrams/）："
+                              f"运行 ./manual diagrams，再提交 diagrams/ 中的新文件")
         return html_text
 
     def changed_blocks(self, page) -> list:
