@@ -82,8 +82,9 @@ def compact(html: str) -> str:
 class Renderer:
     def __init__(self, *, forms: FormSet, variables: dict, revision: Revision | None, links: Links,
                  draft: bool = False, edition: "Edition | None" = None, cache: dict | None = None,
-                 embedded: dict[str, str] | None = None):
+                 embedded: dict[str, str] | None = None, site_url: str = ""):
         self.forms = forms
+        self.site_url = site_url
         self.embedded = embedded or {}
         self.variables = variables
         self.revision = revision
@@ -104,6 +105,7 @@ class Renderer:
         context.setdefault("periods", PERIODS)
         context.setdefault("department", self.department)
         context.setdefault("in_chapter", self.in_chapter)
+        context.setdefault("print_rule", self.print_rule if self.revision and self.site_url else None)
         return compact(templates().get_template(template).render(**context))
 
     def shared(self, template: str, key: tuple, **context) -> str:
@@ -113,6 +115,15 @@ class Renderer:
         if html is None:
             html = self.cache[(template, key)] = self.render(template, url=lambda src: Markup(f"\x00url:{src}\x00"), **context)
         return URL_MARK.sub(lambda m: str(escape(self.links.url(m.group(1)))), html)
+
+    def print_rule(self, page_name: str, form: Form) -> Markup:
+        """The named @page of a form printed on its own: its code and title in the header, its currency check."""
+        from . import paper
+
+        path = form.url[: -len(".md")] + "/"
+        url = paper.check_url(self.site_url, self.revision.version, path, form.code)
+        return Markup(paper.page_style(f"{form.code} {form.title}", self.revision.title, self.revision.effective.isoformat(),
+                                       url, self.draft, name=page_name))
 
     def in_chapter(self, form: Form) -> str:
         """The URL of a form in its chapter: at the form, where the chapter embeds it, else the chapter."""
@@ -131,7 +142,7 @@ class Renderer:
 
     # -- forms -------------------------------------------------------------------------------
     def form(self, code: str, heading_level: int = 3, prefill: dict | None = None, rows: list | None = None,
-             link_title: bool = True) -> str:
+             link_title: bool = True, standalone: bool = False) -> str:
         """A checklist or form embedded in the page: {{ form("SOS-01") }}."""
         form = self.form_of(code)
         unknown = set(prefill or {}) - set(form.header_labels)
@@ -140,10 +151,10 @@ class Renderer:
             raise KeyError(f"{form.source.name}: 预填了 {sorted(unknown)}，但 {code} 没有这些栏目"
                            f"（表头：{list(form.header_labels)}；栏目：{[c.title for c in form.columns]}）")
         context = dict(form=form, heading_level=heading_level, prefill=prefill or {}, prefill_rows=rows or [],
-                       link_title=link_title)
+                       link_title=link_title, standalone=standalone)
         if prefill or rows:
             return self.render("form.html", **context)
-        return self.shared("form.html", (code, heading_level, link_title), **context)
+        return self.shared("form.html", (code, heading_level, link_title, standalone), **context)
 
     def form_link(self, code: str) -> str:
         """A Markdown link to a form's page, with its code and title: {{ form_link("SOS-01") }}."""
@@ -152,14 +163,14 @@ class Renderer:
 
     def form_page(self, code: str) -> str:
         form = self.form_of(code)
-        return self.render("form_page.html", form=form, body=Markup(self.form(code, heading_level=1, link_title=False)),
+        return self.render("form_page.html", form=form, body=Markup(self.form(code, heading_level=1, link_title=False, standalone=True)),
                            changed=self._changed(code))
 
     def forms_index(self) -> str:
         return self.render("forms_index.html", groups=self.forms.by_category(), changed=self._changed)
 
     def print_all_forms(self) -> str:
-        bodies = [Markup(self.form(f.code, heading_level=2)) for f in self.forms]
+        bodies = [Markup(self.form(f.code, heading_level=2, standalone=True)) for f in self.forms]
         return self.render("print_all.html", bodies=bodies)
 
     def _changed(self, subject: str) -> bool:
@@ -263,7 +274,7 @@ class Renderer:
         read_sign = self.form("REC-05", heading_level=2, prefill={
             "修订号": f"{revision.title}（{revision.version}）", "发文编号": revision.notice or revision.kind,
             "生效日期": revision.effective.isoformat(),
-        }, rows=[{"岗位": role, "是否需要培训": "是"} for role in revision.retrain]) if "REC-05" in self.forms else ""
+        }, rows=[{"岗位": role, "是否需要培训": "是"} for role in revision.retrain], standalone=True) if "REC-05" in self.forms else ""
         withdrawn_rows = [{"资料名称/编号": f"《办事处营运手册》及所附表格的打印件（{previous.title}）",
                            "原版本或所属期间": previous.title}] if previous else []
         withdrawn = ""
@@ -273,7 +284,7 @@ class Renderer:
                 ("销毁类别（过时资料/到期档案）", "过时资料"), ("对应修订号或档案年度", f"{revision.title}（{revision.version}）"),
                 ("生效日期", revision.effective.isoformat())) if label in form.header_labels}
             rows = [{k: v for k, v in row.items() if k in {c.title for c in form.columns}} for row in withdrawn_rows]
-            withdrawn = self.form("REC-06", heading_level=2, prefill=prefill, rows=rows)
+            withdrawn = self.form("REC-06", heading_level=2, prefill=prefill, rows=rows, standalone=True)
         return self.render("kit.html", shown=revision, previous=previous, read_sign=Markup(read_sign),
                            withdrawn=Markup(withdrawn), subject_label=self.subject_label,
                            changes_url=self.links.url(f"revisions/{revision.version}.md"))

@@ -22,6 +22,7 @@ from ..errors import ManualError
 from ..project import Project, today
 from ..render.content import SnapshotContent
 from ..render.diagrams import FOLDER as DIAGRAMS, Diagrams
+from ..render import paper
 from ..render.marks import mark_changes
 from ..render.renderer import Renderer
 from . import minify, pages, search, theme
@@ -33,6 +34,11 @@ log = logging.getLogger("mkdocs.plugins.opsmanual")
 
 #: The macros pages may call; each is a Renderer method of the same name. form_link returns Markdown.
 MACROS = ("form", "form_link")
+
+
+def config_url(site_url: str, project) -> str:
+    """The site's URL as readers reach it (the configured one: a preview's is the preview server's)."""
+    return site_url if project.publish_as or not project.draft else project.site_url
 
 
 def bytecode_cache():
@@ -86,6 +92,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             else:
                 raise PluginError("文件控制检查未通过，本次构建不能发布：\n" + "\n".join(f"  {p}" for p in edition.problems))
         self.project, self.edition = project, edition
+        self.site_url = config.site_url or ""
         self.diagrams = Diagrams(project.root / DIAGRAMS)
         snapshot = edition.snapshot
         if project.build_version:  # a published revision, built from its archive
@@ -121,7 +128,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         edition = self.edition
         return Renderer(forms=edition.forms, variables=edition.facts.variables(), revision=edition.revision,
                         links=PageLinks(self.files, page.url if page else "", page.file.src_uri if page else ""), draft=edition.draft, edition=edition,
-                        cache=self.render_cache, embedded=edition.snapshot.embedded)
+                        cache=self.render_cache, embedded=edition.snapshot.embedded, site_url=self.site_url)
 
     def on_env(self, env, *, config, files):
         """Material's templates compiled once, not in every build: Jinja's bytecode cache, kept in the user's
@@ -220,10 +227,18 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             "owner": str(departments.get(meta_owner, meta_owner)) if meta_owner else "",
             "review": page.meta.get("review"),
             "mermaid": self.mermaid if self.mermaid and 'class="mermaid"' in (page.content or "") else None,
+            "print_style": self.print_style(page, generated),
         }
         return context
 
     on_page_context = CombinedEvent(_page_context)
+
+    def print_style(self, page, generated) -> str:
+        """The @page rules that make every printed sheet of this page say what it is (opsmanual.render.paper)."""
+        edition = self.edition
+        title = page.meta.get("title") or page.title or ""
+        url = paper.check_url(config_url(self.site_url, self.project), edition.revision.version, page.url, str(title))
+        return paper.page_style(str(title), edition.revision.title, edition.revision.effective.isoformat(), url, edition.draft)
 
     @event_priority(-100)  # the finished page, after the other plugins
     def on_post_page(self, output, *, page, config):

@@ -1,43 +1,13 @@
 /* The manual's pages in the browser: the status bar (what this revision is today), the version selector in
    Chinese, "open the current revision of this page", the redline's next-change navigation and comparisons,
    printing blank or ticked forms, remembered ticks. Runs on every page view (Material's instant navigation
-   emits document$ for each). The state rules are those of opsmanual/control/status.py; both are tested
-   against tests/status_cases.json. */
+   emits document$ for each). The state rules are in javascripts/status.js. */
 (function () {
   "use strict";
 
-  var NAMES = { draft: "草稿", pending: "尚未生效", in_force: "现行", superseded: "已被替代", withdrawn: "已撤销" };
-
-  /* -- the state of a revision on a day (opsmanual/control/status.py) -------------------------------- */
-  function compare(a, b) {
-    var x = String(a).split(".").map(Number), y = String(b).split(".").map(Number);
-    return x[0] - y[0] || x[1] - y[1];
-  }
-  function isWithdrawn(item, today) { return !!item.withdrawn && item.withdrawn <= today; }
-  function inForce(list, today) {
-    var found = null;
-    list.forEach(function (item) {
-      if (item.effective <= today && !isWithdrawn(item, today) && (!found || compare(item.version, found.version) > 0)) found = item;
-    });
-    return found;
-  }
-  function stateOf(version, list, today) {
-    var item = list.filter(function (i) { return String(i.version) === String(version); })[0];
-    if (!item) return "draft";
-    if (isWithdrawn(item, today)) return "withdrawn";
-    if (item.effective > today) return "pending";
-    var current = inForce(list, today);
-    return current && String(current.version) === String(version) ? "in_force" : "superseded";
-  }
-  function pendingOf(list, today) {
-    return list.filter(function (i) { return i.effective > today && !isWithdrawn(i, today); })
-      .sort(function (a, b) { return compare(a.version, b.version); });
-  }
-  function localToday() {
-    var now = new Date();
-    return now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" + String(now.getDate()).padStart(2, "0");
-  }
-  window.manualStatus = { stateOf: stateOf, inForce: inForce, pendingOf: pendingOf };   // for the tests
+  var status = window.manualStatus;
+  var NAMES = status.NAMES, stateOf = status.stateOf, inForce = status.inForce, pendingOf = status.pendingOf,
+    localToday = status.localToday;
 
   /* -- versions.json ------------------------------------------------------------------------------- */
   var versionsPromise = null;
@@ -47,14 +17,7 @@
     if (!versionsPromise) {
       versionsPromise = fetch(new URL("versions.json", treeRoot()).href, { cache: "no-cache" })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-        .then(function (data) {
-          return data.map(function (v) {
-            var p = v.properties || {};
-            return { version: String(v.version), title: v.title, aliases: v.aliases || [], effective: p.effective || "0000-00-00",
-                     issued: p.issued, withdrawn: p.withdrawn || null, withdrawalNotice: p.withdrawal_notice || "",
-                     changed: p.changed || [], notice: p.notice || "" };
-          });
-        });
+        .then(status.fromVersionsJson);
     }
     return versionsPromise;
   }
@@ -101,7 +64,8 @@
 
   function renderStatus() {
     var data = pageData();
-    if (!data || data.draft === "true") return;
+    if (!data) return;
+    if (data.draft === "true") { document.documentElement.dataset.manualState = "draft"; return; }
     var today = localToday();
     loadVersions().then(function (list) {
       var state = stateOf(data.version, list, today);
@@ -241,6 +205,25 @@
     });
   }
   window.addEventListener("afterprint", function () { delete document.documentElement.dataset.manualPrint; });
+
+  /* Just before printing: the print date into every sheet's footer, and on every sheet of a revision that is
+     not in force today, its state in the header (opsmanual/render/paper.py writes the @page rules). */
+  var ON_PAPER = { superseded: "已被替代　不得据此执行", withdrawn: "已撤销　不得据此执行", draft: "草稿　不得据此执行" };
+  function preparePrint() {
+    var today = localToday();
+    var state = document.documentElement.dataset.manualState;
+    var data = pageData();
+    var notice = state === "pending" && data ? "尚未生效　" + data.effective + " 起执行" : ON_PAPER[state];
+    document.querySelectorAll("style[media=print]").forEach(function (style) {
+      if (style.dataset.manualOriginal === undefined) style.dataset.manualOriginal = style.textContent;
+      var text = style.dataset.manualOriginal.split("打印日期：＿＿＿＿＿＿").join("打印日期：" + today);
+      if (notice) text = text.replace(/@page( [\w-]+)? \{/g, function (rule) {
+        return rule + ' @top-center { content: "' + notice + '"; }';
+      });
+      style.textContent = text;
+    });
+  }
+  window.addEventListener("beforeprint", preparePrint);
 
   /* A table wider than the screen scrolls in its own box; a keyboard user must be able to reach such a box
      to scroll it (axe-core: scrollable-region-focusable). Boxes that fit get no extra tab stop. */
