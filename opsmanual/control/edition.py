@@ -95,7 +95,6 @@ class Edition:
     today: datetime.date
     problems: list[str] = field(default_factory=list)   # refuse publication (the strict build fails)
     warnings: list[str] = field(default_factory=list)
-    pending_content: list[str] = field(default_factory=list)  # TEMPORARY while the content is rewritten (issue 14)
 
     @property
     def facts(self):
@@ -198,8 +197,8 @@ def check_working_tree(edition: Edition) -> None:
     edition.problems += errors
     edition.warnings += warnings
     uses, unused = fact_problems(snapshot)
-    edition.pending_content += [str(use) for use in uses]
-    edition.pending_content += [unused_message(fact) for fact in unused]
+    edition.problems += [str(use) for use in uses]
+    edition.problems += [unused_message(fact) for fact in unused]
 
 
 def fact_problems(snapshot: Snapshot):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .yamlfile import DataError, DataInvalid, load
+from .yamlfile import DataError, DataInvalid, load, shown
 
 FACTS_DIR = "facts"
 # A Jinja expression or statement in the text: what is inside is a variable, not a literal.
@@ -94,7 +94,8 @@ class Fact:
         data = self.data if isinstance(self.data, dict) else {}
         value = data.get("value")
         if value is not None and data.get("unit") and "text" not in data:
-            found.append(re.compile(rf"(?<![\d.]){re.escape(str(value))}\s*{re.escape(str(data['unit']).strip())}"))
+            # not an ordinal (第3次) nor the end of a range (30–60天): those are other things than this value
+            found.append(re.compile(rf"(?<![\d.第–\-~～]){re.escape(str(value))}\s*{re.escape(str(data['unit']).strip())}"))
         else:
             text = self.text
             if len(text) >= 2 and not NUMBER.match(text):
@@ -175,7 +176,7 @@ def load_facts(folder: Path) -> Facts:
                     continue
                 if key in namespace:
                     first = namespace[key]
-                    errors.append(document.error((name, key), f"{name}.{key} 已在 {first.source}:{first.line} 定义过：每个事实只定义一次"))
+                    errors.append(document.error((name, key), f"{name}.{key} 已在 {shown(first.source)}:{first.line} 定义过：每个事实只定义一次"))
                     continue
                 namespace[key] = Fact(name, key, data, file, document.line((name, key)))
     if errors:
