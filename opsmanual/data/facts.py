@@ -15,6 +15,7 @@ variable, and, through a fact's ``patterns``, a restatement with another value (
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,15 @@ class Fact:
             if len(text) >= 2 and not NUMBER.match(text):
                 found.append(re.compile(re.escape(text)))
         return found
+
+    def literal_needles(self) -> list[str]:
+        """For each literal pattern, a word every match of it contains (to skip files that cannot match)."""
+        if not self.governed:
+            return []
+        data = self.data if isinstance(self.data, dict) else {}
+        if data.get("value") is not None and data.get("unit") and "text" not in data:
+            return [str(data["unit"]).strip()]
+        return [self.text] if len(self.text) >= 2 and not NUMBER.match(self.text) else []
 
     def restatement_patterns(self) -> list[re.Pattern]:
         """Patterns of the fact's own ``patterns`` field: a restatement, whatever value it gives."""
@@ -215,44 +225,38 @@ def _blank_jinja(text: str) -> str:
 def literal_uses(facts: Facts, files: list[Path]) -> list[LiteralUse]:
     """Every place in the given files where a governed fact is written out instead of its variable, and every
     restatement (a fact's patterns) that gives another value: a contradiction."""
-    literal: dict[str, tuple[re.Pattern, list[Fact]]] = {}
+    literal: dict[str, tuple[re.Pattern, str, list[Fact]]] = {}  # pattern -> (compiled, a word it must contain, facts)
     for fact in facts:
-        for pattern in fact.literal_patterns():
-            literal.setdefault(pattern.pattern, (pattern, []))[1].append(fact)
+        for pattern, needle in zip(fact.literal_patterns(), fact.literal_needles()):
+            literal.setdefault(pattern.pattern, (pattern, needle, []))[2].append(fact)
     own_text = {fact.path: re.compile(rf"(?<![\d.]){re.escape(fact.text)}") for fact in facts}
     restatements = [(fact, pattern) for fact in facts for pattern in fact.restatement_patterns()]
     found = []
     for file in files:
         text = _blank_jinja(file.read_text(encoding="utf-8"))
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        taken = bytearray(len(text) + 1)  # 1 where a match was already reported
 
         def line_of(offset: int) -> int:
-            lo, hi = 0, len(line_starts)
-            while lo + 1 < hi:
-                mid = (lo + hi) // 2
-                if line_starts[mid] <= offset:
-                    lo = mid
-                else:
-                    hi = mid
-            return lo + 1
+            return bisect.bisect_right(line_starts, offset)
 
-        taken: list[tuple[int, int]] = []
         for fact, pattern in restatements:
             for match in pattern.finditer(text):
-                span = (match.start(), match.end())
-                if span in taken:
+                if taken[match.start()]:
                     continue
-                taken.append(span)
+                taken[match.start():match.end()] = b"\x01" * (match.end() - match.start())
                 written = match.group(0)
                 same = any(p.search(written) for p in fact.literal_patterns()) or bool(own_text[fact.path].search(written))
                 if same and not fact.governed:
                     continue  # the fact's own value, in a fact that is not checked word for word
                 found.append(LiteralUse(file, line_of(match.start()), written, fact, contradicts=not same))
-        for pattern, owners in literal.values():
+        for pattern, needle, owners in literal.values():
+            if needle not in text:
+                continue
             for match in pattern.finditer(text):
-                if any(s <= match.start() < e for s, e in taken):
+                if taken[match.start()]:
                     continue
-                taken.append((match.start(), match.end()))
+                taken[match.start():match.end()] = b"\x01" * (match.end() - match.start())
                 found.append(LiteralUse(file, line_of(match.start()), match.group(0), owners[0], False, tuple(owners[1:])))
     return sorted(found, key=lambda use: (str(use.file), use.line, use.found))
 

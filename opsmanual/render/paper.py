@@ -8,8 +8,11 @@ The PDF edition (render/pdf.py) uses the same texts.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import os
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import segno
@@ -36,10 +39,27 @@ def check_url(site_url: str, version, path: str = "", title: str = "") -> str:
 
 @lru_cache(maxsize=4096)
 def qr_svg(url: str) -> str:
-    qr = segno.make(url, error="m", micro=False)
+    """The QR code of a URL as SVG (error correction M; a fixed mask pattern: choosing the best of eight is most
+    of the time segno spends, for no difference a phone notices), kept in the user's cache between builds."""
+    cache = _cache_dir() / (hashlib.sha1(url.encode("utf-8")).hexdigest() + ".svg")
+    try:
+        return cache.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    qr = segno.make(url, error="m", micro=False, mask=4, boost_error=False)
     out = io.BytesIO()
     qr.save(out, kind="svg", scale=1.4, border=2, xmldecl=False, svgns=True, dark="#000")
-    return out.getvalue().decode("utf-8")
+    svg = out.getvalue().decode("utf-8")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(svg, encoding="utf-8")
+    except OSError:
+        pass
+    return svg
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "opsmanual" / "qr"
 
 
 def qr_data_uri(url: str) -> str:
