@@ -16,6 +16,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from ..cache import template
+
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 FieldPath = tuple  # a path into the data: keys and list indexes
@@ -182,11 +184,16 @@ def _explain(error: jsonschema.ValidationError) -> tuple[FieldPath, str]:
     return path, error.message
 
 
+@cache
+def validator(schema_name: str):
+    return jsonschema.Draft202012Validator(schema(schema_name), format_checker=jsonschema.FormatChecker())
+
+
 def validate(document: Document, schema_name: str) -> list[DataError]:
     """All schema errors of a document, in file order."""
-    validator = jsonschema.Draft202012Validator(schema(schema_name), format_checker=jsonschema.FormatChecker())
+    validator_ = validator(schema_name)
     errors = []
-    for error in validator.iter_errors(document.data):
+    for error in validator_.iter_errors(document.data):
         best = jsonschema.exceptions.best_match([error])
         path, message = _explain(best)
         errors.append(document.error(path, message))
@@ -200,7 +207,6 @@ def render_strings(document: Document, variables: dict) -> list[DataError]:
         return []
     import jinja2
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
     errors: list[DataError] = []
 
     def walk(value: Any, path: FieldPath) -> Any:
@@ -210,7 +216,7 @@ def render_strings(document: Document, variables: dict) -> list[DataError]:
             return [walk(child, path + (i,)) for i, child in enumerate(value)]
         if isinstance(value, str) and ("{{" in value or "{%" in value):
             try:
-                return env.from_string(value).render(**variables)
+                return template(value).render(**variables)
             except jinja2.UndefinedError as exc:
                 errors.append(document.error(path, f"变量无法展开：{undefined_name(exc)}（可用的变量见 facts/*.yml）"))
             except jinja2.TemplateError as exc:

@@ -8,18 +8,26 @@ Renders are kept per snapshot, so each archived revision is rendered once per pr
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 
-import jinja2
 import markdown
 from mkdocs.utils.meta import get_data
 
+from ..cache import stored, template
 from ..data.forms import Form
 from ..data.snapshot import GENERATED_PAGES, Snapshot
 from .blocks import Block, blocks_of
 from .renderer import NoLinks, Renderer
 
 FRONT_MATTER_SHOWN = (("title", "标题"), ("owner", "责任部门"))
+
+
+#: Blocks of rendered page sources, by the source's SHA-256: shared by the builds of one process (a publication of
+#: several versions, `manual serve`'s rebuilds) and kept on disk (opsmanual.cache), as a text renders the same way
+#: every time. RENDERING names what else they depend on: change it when the Markdown extensions or blocks.py change.
+RENDERED: dict[str, list[Block]] = {}
+RENDERING = "blocks-1|"
 
 
 def form_data(form: Form) -> str:
@@ -33,6 +41,9 @@ class SnapshotContent:
 
     def __init__(self, markdown_extensions, mdx_configs):
         self.markdown = markdown.Markdown(extensions=list(markdown_extensions), extension_configs=dict(mdx_configs))
+        configuration = json.dumps([list(map(str, markdown_extensions)), mdx_configs], sort_keys=True,
+                                   default=lambda o: getattr(o, "__qualname__", type(o).__name__))
+        self.rendering = RENDERING + hashlib.sha256(configuration.encode("utf-8")).hexdigest()[:16] + "|"
         self._sources: dict = {}
         self._blocks: dict = {}
 
@@ -74,7 +85,6 @@ class SnapshotContent:
     def _page_source(self, snapshot: Snapshot, page: str) -> str:
         body, meta = get_data(snapshot.read(page) or "")
         forms = snapshot.forms
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
         def form(code, *args, **kwargs):
             title = forms[code].title if code in forms else ""
@@ -88,7 +98,7 @@ class SnapshotContent:
         owner = str(variables.get("departments", {}).get(owner, owner))
         lines = [f"{label}：{owner if key == 'owner' else meta[key]}" for key, label in FRONT_MATTER_SHOWN
                  if meta.get(key)]
-        text = env.from_string(body).render(**variables, form=form, form_link=form_link)
+        text = template(body).render(**variables, form=form, form_link=form_link)
         return "\n\n".join(lines) + "\n\n" + text
 
     def blocks(self, snapshot: Snapshot, subject: str) -> list[Block]:
@@ -97,13 +107,22 @@ class SnapshotContent:
             self._blocks[key] = self._render_blocks(snapshot, subject)
         return self._blocks[key]
 
+    def _convert(self, source: str) -> list[Block]:
+        self.markdown.reset()
+        return blocks_of(self.markdown.convert(source))
+
     def _render_blocks(self, snapshot: Snapshot, subject: str) -> list[Block]:
         source = self.source(snapshot, subject)
         if source is None:
             return []
         if subject in snapshot.pages:
-            self.markdown.reset()
-            return blocks_of(self.markdown.convert(source))
+            key = hashlib.sha256((self.rendering + source).encode("utf-8")).hexdigest()
+            if key not in RENDERED:  # the same text renders the same in every build (kept on disk too)
+                RENDERED[key] = [Block(**b) for b in stored("blocks", key, lambda: [
+                    {**dataclasses.asdict(b), "cells": list(b.cells)} for b in self._convert(source)])]
+                for block in RENDERED[key]:
+                    object.__setattr__(block, "cells", tuple(block.cells))
+            return RENDERED[key]
         if subject in snapshot.generated:
             return blocks_of(source)
         return blocks_of(self.renderer(snapshot).form(subject, link_title=False))

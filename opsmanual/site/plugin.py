@@ -16,6 +16,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from .. import cache
 from ..control.edition import Edition, open_edition
 from ..data.yamlfile import DataInvalid
 from ..errors import ManualError
@@ -41,19 +42,6 @@ def config_url(site_url: str, project) -> str:
     return site_url if project.publish_as or not project.draft else project.site_url
 
 
-def bytecode_cache():
-    import os
-
-    import jinja2
-
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "opsmanual" / "jinja"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
-
-
 class ManualPlugin(BasePlugin[ManualConfig]):
     supports_multiple_instances = False
 
@@ -68,6 +56,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.render_cache: dict = {}          # HTML rendered once per build (Renderer.shared)
         self.for_search: list[tuple[str, str]] = []
         self.mermaid: str | None = None
+        self.full_content: str | None = None  # the page's content while the search plugin reads a lighter one
 
     # -- the data ------------------------------------------------------------------------------------
     def on_startup(self, *, command, dirty):
@@ -133,7 +122,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
     def on_env(self, env, *, config, files):
         """Material's templates compiled once, not in every build: Jinja's bytecode cache, kept in the user's
         cache folder (a second of every build, and of every rebuild of `manual serve`)."""
-        env.bytecode_cache = bytecode_cache()
+        env.bytecode_cache = cache.bytecode_cache()
         return env
 
     # -- pages -----------------------------------------------------------------------------------------
@@ -229,9 +218,19 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             "mermaid": self.mermaid if self.mermaid and 'class="mermaid"' in (page.content or "") else None,
             "print_style": self.print_style(page, generated),
         }
+
+        if not (page.meta.get("search") or {}).get("exclude"):  # the search plugin reads a lighter page
+            self.full_content = page.content
+            page.content = search.for_search(page.content or "")
         return context
 
-    on_page_context = CombinedEvent(_page_context)
+    @event_priority(-100)  # after the search plugin has indexed the page, before the page is rendered
+    def _page_context_after_search(self, context, *, page, config, nav):
+        if self.full_content is not None:
+            page.content, self.full_content = self.full_content, None
+        return context
+
+    on_page_context = CombinedEvent(_page_context, _page_context_after_search)
 
     def print_style(self, page, generated) -> str:
         """The @page rules that make every printed sheet of this page say what it is (opsmanual.render.paper)."""
