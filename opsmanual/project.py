@@ -47,6 +47,7 @@ class Project:
     build_version: str = ""   # "" = the working tree
     publish_as: str = ""      # the version a build for publication is published as
     draft: bool = False
+    pdf: bool = False
     review_warning_days: int = 30
 
     @property
@@ -82,6 +83,7 @@ class Project:
             markdown_extensions=tuple(config.markdown_extensions), mdx_configs=dict(config.mdx_configs),
             build_version=options.version or env["version"], publish_as=options.publish_as or env["publish_as"],
             draft=options.draft or env["draft"].lower() in ("1", "true", "yes"),
+            pdf=options.pdf or env["pdf"].lower() in ("1", "true", "yes"),
             review_warning_days=options.review_warning_days,
         )
 

@@ -52,7 +52,8 @@ def working_directory(path: Path):
         os.chdir(before)
 
 
-def build_site(root: Path, site_dir: Path, *, from_archive: str = "", publish_as: str = "", draft: bool = False) -> None:
+def build_site(root: Path, site_dir: Path, *, from_archive: str = "", publish_as: str = "", draft: bool = False,
+               pdf: bool = False) -> None:
     """mkdocs build --strict into site_dir; a failure raises ManualError with mkdocs' messages in Chinese."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -63,7 +64,7 @@ def build_site(root: Path, site_dir: Path, *, from_archive: str = "", publish_as
     logger.addHandler(collected)
     logger.propagate = False
     values = {VERSION_ENV: from_archive, PUBLISH_AS_ENV: publish_as, DRAFT_ENV: "true" if draft else "false",
-              "NO_MKDOCS_2_WARNING": "1"}
+              "MANUAL_PDF": "true" if pdf else "false", "NO_MKDOCS_2_WARNING": "1"}
     try:
         with environment(values), working_directory(root):
             config = load_config(str(Path(root) / "mkdocs.yml"), site_dir=str(site_dir), strict=True)

@@ -9,7 +9,7 @@ from mkdocs.config import config_options as option
 from mkdocs.config.base import Config
 
 #: The environment variables that set an option when it is not set in mkdocs.yml (Project.from_config).
-ENVIRONMENT = {"version": "MANUAL_VERSION", "publish_as": "MANUAL_PUBLISH_AS", "draft": "MANUAL_DRAFT"}
+ENVIRONMENT = {"version": "MANUAL_VERSION", "publish_as": "MANUAL_PUBLISH_AS", "draft": "MANUAL_DRAFT", "pdf": "MANUAL_PDF"}
 
 
 class ManualConfig(Config):
@@ -30,6 +30,8 @@ class ManualConfig(Config):
     publish_as = option.Type(str, default="")
     # A draft preview (`manual serve`, or MANUAL_DRAFT=true): every page says so.
     draft = option.Type(bool, default=False)
+    # Make the controlled edition (manual-<version>.pdf) in the build: `manual publish` does (MANUAL_PDF=true).
+    pdf = option.Type(bool, default=False)
     # Pages whose next review date is this near are warned about; past it `manual check` fails.
     review_warning_days = option.Type(int, default=30)
     # Collapse the indentation of the theme's templates in every page (not the page's content).

@@ -26,7 +26,7 @@ from ..render.diagrams import FOLDER as DIAGRAMS, Diagrams
 from ..render import paper
 from ..render.marks import mark_changes
 from ..render.renderer import Renderer
-from . import minify, pages, search, theme
+from . import edition_pdf, minify, pages, search, theme
 from .config import ManualConfig
 from .links import PageLinks
 from .transport import Transport, anchors
@@ -57,6 +57,9 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.for_search: list[tuple[str, str]] = []
         self.mermaid: str | None = None
         self.full_content: str | None = None  # the page's content while the search plugin reads a lighter one
+        self.contents: dict[str, str] = {}     # every page's finished content, for the PDF edition
+        self.titles: dict[str, str] = {}
+        self.nav_pages: list[str] = []
 
     # -- the data ------------------------------------------------------------------------------------
     def on_startup(self, *, command, dirty):
@@ -137,6 +140,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         return files
 
     def on_nav(self, nav, *, config, files):
+        self.nav_pages = [page.file.src_uri for page in nav.pages]
         """Material's navigation templates look up meta and typeset on every item; a section has neither, and
         each failed lookup costs Jinja two exceptions, for every section in every page. Empty ones render the
         same (and let overrides/partials/nav-item.html write a pruned section out directly)."""
@@ -178,6 +182,8 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         if changed:
             html_text, _ = mark_changes(html_text, changed, self.edition.revision.title)
         html_text = self.diagrams.inline(html_text)
+        self.contents[page.file.src_uri] = html_text
+        self.titles[page.file.src_uri] = str(page.meta.get("title") or page.title or "")
         missing = self.diagrams.missing(html_text)
         if missing and not self.edition.draft:
             raise PluginError(f"{page.file.src_uri}: {len(missing)} 张流程图还没有生成 SVG（diagrams/）："
@@ -217,6 +223,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             "review": page.meta.get("review"),
             "mermaid": self.mermaid if self.mermaid and 'class="mermaid"' in (page.content or "") else None,
             "print_style": self.print_style(page, generated),
+            "pdf": edition_pdf.file_name(edition.revision.version) if self.project.pdf else None,
         }
 
         if not (page.meta.get("search") or {}).get("exclude"):  # the search plugin reads a lighter page
@@ -262,6 +269,11 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         info = {"version": str(self.edition.revision.version), "title": self.edition.revision.title,
                 "effective": self.edition.revision.effective.isoformat(), "changed": self.changed_urls(),
                 "warnings": self.edition.warnings}
+        if self.project.pdf:
+            written = edition_pdf.write(self.edition, self.nav_pages, self.contents, self.titles, self.renderer(),
+                                        site, self.site_url, log.info)
+            info["pdf"] = {"path": written.path.name, "sha256": written.sha256, "pages": written.pages,
+                           "bytes": written.size, "seconds": round(written.seconds, 1), "starts": written.starts}
         (site / "manual-build.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         theme.rewrite_bundles(site, self.mermaid)
         search.compact_search_index(site / "search" / "search_index.json")

@@ -1,0 +1,55 @@
+"""The controlled edition of the revision a build makes: which pages go into it, in which order, with what cover
+(opsmanual.render.pdf lays it out). The plugin collects every page's finished content; this module assembles it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..render import paper, pdf
+from ..render.renderer import Renderer
+from .pages import FORMS_INDEX
+
+#: Pages that are not the manual's text: printed on their own (Annex 1's print-all, the kits) or not at all.
+LEFT_OUT = ("forms/print-all.md", "revisions/")
+
+
+def file_name(version) -> str:
+    return f"manual-{version}.pdf"
+
+
+def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Renderer, titles: dict[str, str]) -> list[pdf.Part]:
+    """The chapters in the order of the navigation, Annex 1 with each form from a new page, the glossary last."""
+    found: list[pdf.Part] = []
+    glossary = None
+    for src in nav_pages:
+        if src.startswith(LEFT_OUT) or src.startswith("forms/") and src != FORMS_INDEX or src not in contents:
+            continue
+        part = pdf.Part(key=src.replace("/", "-").replace(".md", ""), title=titles.get(src, src),
+                        html=pdf.clean_chapter(contents[src]))
+        if src == "glossary.md":
+            glossary = part
+            continue
+        found.append(part)
+        if src == FORMS_INDEX:
+            for form in forms_renderer.forms:
+                found.append(pdf.Part(key=f"form-{form.slug}", title=f"{form.code} {form.title}", level=2,
+                                      html=pdf.clean_chapter(forms_renderer.form(form.code, heading_level=1, link_title=False))))
+    if glossary:
+        found.append(glossary)
+    return found
+
+
+def write(edition, nav_pages, contents, titles, renderer: Renderer, site_dir: Path, site_url: str, log) -> pdf.Written:
+    revision = edition.revision
+    register = edition.register
+    check = paper.check_url(site_url, revision.version)
+    company = edition.facts.variables().get("company", {})
+    front = pdf.cover({
+        "title": "办事处营运手册", "company_name": str(company.get("name", "")), "revision": revision,
+        "previous": register.previous(revision), "register": register, "check_url": check,
+        "qr": paper.qr_data_uri(check),
+    })
+    document = pdf.Edition(title="办事处营运手册", revision_title=revision.title, effective=revision.effective.isoformat(),
+                           front=[front], parts=parts(nav_pages, contents, renderer, titles),
+                           metadata={"/Author": str(company.get("name", "")), "/Subject": f"{revision.title}（{revision.version}）",
+                                     "/Keywords": f"受控版本 {revision.notice or revision.kind} {revision.effective.isoformat()} 起生效"})
+    return pdf.write(document, site_dir / file_name(revision.version), base_url=str(site_dir) + "/", log=log)
