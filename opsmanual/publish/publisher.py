@@ -343,9 +343,13 @@ class Publisher:
         with tempfile.TemporaryDirectory(prefix="manual-publish-") as scratch:
             site = Path(scratch) / "site"
             if version not in self.pages.published():
-                self.progress.step(f"严格构建 {version}（mkdocs build --strict）")
+                self.progress.step(f"严格构建 {version}（mkdocs build --strict）并排版受控版本 PDF")
                 build_site(self.project.root, site, from_archive=str(version) if entry.from_archive else "",
-                           publish_as=str(version))
+                           publish_as=str(version), pdf=True)
+                edition = build_info(site).get("pdf")
+                if edition:
+                    self.progress.note(f"受控版本 PDF：{edition['pages']} 页，{edition['bytes'] / 1024 / 1024:.1f} MB，"
+                                       f"用时 {edition['seconds']} 秒")
                 self.progress.step(f"检查 {version} 的每个链接和锚点（连同已发布的各版本）")
                 self.check_links(site, version, manifest, register)
             if not entry.from_archive:
@@ -415,7 +419,8 @@ class Publisher:
         version = Version.parse(entry.version)
         revision = register[version]
         snapshot = archived(self.project, version)
-        pdf = None
+        edition = build_info(site).get("pdf")
+        pdf = {"path": f"{version}/{edition['path']}", "sha256": edition["sha256"], "pages": edition["pages"]} if edition else None
         manifest.versions[version] = PublishedVersion(
             version=version, entry=register.entry(version), files=snapshot.digests(),
             source_commit=entry.source_commit if not entry.from_archive else entry.branch_before,
@@ -482,18 +487,28 @@ def dated_versions(manifest: Manifest) -> list[Dated]:
             for v, item in manifest.versions.items()]
 
 
-def changed_paths(site: Path) -> list[str]:
-    """The pages of a built version that changed in it (the plugin lists them in manual-build.json)."""
+def build_info(site: Path) -> dict:
+    """What the plugin says of a build (manual-build.json): the pages it changed, its PDF edition."""
     import json
 
     info = site / "manual-build.json"
-    if not info.is_file():
-        return []
-    return json.loads(info.read_text(encoding="utf-8")).get("changed", [])
+    return json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
+
+
+def changed_paths(site: Path) -> list[str]:
+    return build_info(site).get("changed", [])
 
 
 def root_files(project: Project) -> tuple[RootFile, ...]:
-    return ()
+    """The currency check page at the root of the published tree (opened by the QR code on every printed sheet),
+    with the state rules the pages use."""
+    from ..render.renderer import templates
+
+    scripts = project.root / "overrides" / "javascripts"
+    page = templates().get_template("check.html").render(site_name="办事处营运手册")
+    return (RootFile("check/index.html", page),
+            RootFile("check/status.js", (scripts / "status.js").read_text(encoding="utf-8")),
+            RootFile("check/check.js", (scripts / "check.js").read_text(encoding="utf-8")))
 
 
 def sha256(path: Path) -> str:

@@ -27,6 +27,7 @@ from .blocks import parse, serialize
 from .renderer import css_string, templates
 
 CSS_FILE = Path(__file__).parent / "templates" / "edition.css"
+SMALL = 400_000  # characters of HTML below which one process lays the edition out
 
 
 @dataclass
@@ -156,8 +157,10 @@ def write(edition: Edition, target: Path, base_url: str, workers: int | None = N
 
     started = time.monotonic()
     css = CSS_FILE.read_text(encoding="utf-8") + page_css(edition)
-    workers = workers or max(1, min(2, os.cpu_count() or 1))
-    groups = batches(edition.parts, workers * 2)
+    size = sum(len(part.html) for part in edition.parts)
+    # a small manual is laid out in this process: starting workers would cost more than they save
+    workers = workers or (max(1, min(2, os.cpu_count() or 1)) if size > SMALL else 1)
+    groups = batches(edition.parts, workers * 2 if workers > 1 else 1)
     jobs = [(_document("".join(f'<section class="part" id="part-{p.key}">{p.html}</section>' for p in group), css),
              base_url, [p.key for p in group]) for group in groups]
     log(f"排版正文：{len(edition.parts)} 个部分，分 {len(jobs)} 批，{workers} 个进程并行")
