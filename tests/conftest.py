@@ -26,6 +26,10 @@ PROJECT_FILES = ("docs", "checklists", "facts", "overrides", "history", "mkdocs.
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "总部编辑", "GIT_AUTHOR_EMAIL": "editor@manual.invalid",
                 "GIT_COMMITTER_NAME": "总部编辑", "GIT_COMMITTER_EMAIL": "editor@manual.invalid"}
 ENV = {"NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1", **GIT_IDENTITY}
+# The tests of how publishing refuses, resumes and pushes publish without the PDF edition (opsmanual/publish/
+# faults.py); those of the edition and of the published tree publish with it (FULL).
+QUICK = {"MANUAL_PUBLISH_PDF": "0"}
+FULL = {"MANUAL_PUBLISH_PDF": "1"}
 ARTEFACTS = Path(os.environ.get("MANUAL_ARTEFACTS") or ROOT / "test-artefacts")
 
 
@@ -78,7 +82,7 @@ def commit(repo: Path, message: str) -> None:
 def manual(repo: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     """The `manual` command in a repository, as an editor runs it."""
     return subprocess.run([sys.executable, "-m", "opsmanual.cli", *args], cwd=repo, capture_output=True, text=True,
-                          env={**os.environ, **ENV, **(env or {})}, timeout=timeout)
+                          env={**os.environ, **ENV, **QUICK, **(env or {})}, timeout=timeout)
 
 
 def build(project: Path, site: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -162,7 +166,7 @@ def history(tmp_path_factory) -> dict:
     shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(".venv", "node_modules", "__pycache__", "site", ".git",
                                                              "test-artefacts", ".cache", "*.egg-info"))
     init_repo(repo, "发布前的仓库")
-    result = manual(repo, "publish")
+    result = manual(repo, "publish", env=FULL)
     assert result.returncode == 0, result.stdout + result.stderr
     tree = work / "tree"
     git(work, "clone", "--quiet", "--branch", "gh-pages", "--single-branch", str(repo), str(tree))

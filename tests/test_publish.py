@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import add_entry, commit, edit, entry, git, init_repo, manual, mini_project, text_of
+from conftest import FULL, add_entry, commit, edit, entry, git, init_repo, manual, mini_project, text_of
 
 PHONE_CHANGE = {"02-service.md": "电话咨询的接听时限由铃响3声缩短为2声。"}
 
@@ -46,9 +46,9 @@ def refused(result: subprocess.CompletedProcess, *fragments: str) -> str:
 def published(tmp_path_factory) -> Path:
     """A repository in which 1.0 and then 1.1 (the phone rule 3 → 2 rings) were published."""
     repo = init_repo(mini_project(tmp_path_factory.mktemp("published") / "repo"))
-    ok(manual(repo, "publish"))
+    ok(manual(repo, "publish", env=FULL))
     prepare_1_1(repo)
-    output = ok(manual(repo, "publish"))
+    output = ok(manual(repo, "publish", env=FULL))
     (repo.parent / "publish-output.txt").write_text(output, encoding="utf-8")
     return repo
 

@@ -345,7 +345,7 @@ class Publisher:
             if version not in self.pages.published():
                 self.progress.step(f"严格构建 {version}（mkdocs build --strict）并排版受控版本 PDF")
                 build_site(self.project.root, site, from_archive=str(version) if entry.from_archive else "",
-                           publish_as=str(version), pdf=True)
+                           publish_as=str(version), pdf=faults.with_pdf())
                 edition = build_info(site).get("pdf")
                 if edition:
                     self.progress.note(f"受控版本 PDF：{edition['pages']} 页，{edition['bytes'] / 1024 / 1024:.1f} MB，"
