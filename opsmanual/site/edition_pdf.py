@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from markupsafe import escape
+
 from ..render import paper, pdf
 from ..render.renderer import Renderer
 from .pages import FORMS_INDEX
@@ -23,8 +25,11 @@ def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Render
     for src in nav_pages:
         if src.startswith(LEFT_OUT) or src.startswith("forms/") and src != FORMS_INDEX or src not in contents:
             continue
-        part = pdf.Part(key=src.replace("/", "-").replace(".md", ""), title=titles.get(src, src),
-                        html=pdf.clean_chapter(contents[src]))
+        title = titles.get(src, src)
+        html = contents[src]
+        if "<h1" not in html[:400]:  # a generated page: Material writes its title into the template, not the content
+            html = f"<h1>{escape(title)}</h1>{html}"
+        part = pdf.Part(key=src.replace("/", "-").replace(".md", ""), title=title, html=pdf.clean_chapter(html))
         if src == "glossary.md":
             glossary = part
             continue

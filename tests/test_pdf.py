@@ -1,0 +1,183 @@
+"""The controlled edition: the PDF of every published revision, opened and read back (pypdf, pdftotext,
+pdffonts, pdftoppm): its table of contents leads to the right pages, every footer names the revision, what the
+revision changed is marked, its fonts are embedded, and the manifest's SHA-256 is its own."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
+
+from conftest import text_of
+
+MM = 72 / 25.4
+
+
+def pdf_of(tree: Path, version: str) -> Path:
+    return tree / version / f"manual-{version}.pdf"
+
+
+def page_text(pdf: Path, number: int) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-f", str(number), "-l", str(number), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def tree(history) -> Path:
+    return history["tree"]
+
+
+@pytest.fixture(scope="module")
+def newest(tree) -> str:
+    return json.loads((tree / "versions.json").read_text(encoding="utf-8"))[0]["version"]
+
+
+def test_every_published_version_has_its_pdf_in_the_manifest_and_sha256sums(tree):
+    manifest = json.loads((tree / "manifest.json").read_text(encoding="utf-8"))
+    sums = (tree / "SHA256SUMS").read_text(encoding="utf-8")
+    for version, item in manifest["versions"].items():
+        pdf = pdf_of(tree, version)
+        assert item["pdf"]["path"] == f"{version}/manual-{version}.pdf"
+        assert hashlib.sha256(pdf.read_bytes()).hexdigest() == item["pdf"]["sha256"]
+        assert f"{item['pdf']['sha256']}  {version}/manual-{version}.pdf" in sums
+        assert len(PdfReader(pdf).pages) == item["pdf"]["pages"]
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tree, capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.count(": OK") == len(manifest["versions"]), check.stdout + check.stderr
+
+
+def test_every_page_of_a_version_links_to_its_pdf(tree, newest):
+    for page in ("index.html", "02-service/index.html", "forms/sos-02/index.html"):
+        html = (tree / newest / page).read_text(encoding="utf-8")
+        assert f"manual-{newest}.pdf" in html and "下载本版 PDF" in text_of(html), page
+
+
+def test_the_cover_says_what_the_edition_is(tree, newest):
+    pdf = pdf_of(tree, newest)
+    cover = squash(page_text(pdf, 1))
+    manifest = json.loads((tree / "manifest.json").read_text(encoding="utf-8"))["versions"][newest]["entry"]
+    for words in ("办事处营运手册", "衡远仪器有限公司", manifest["effective"], manifest["issued"], "编写", "审核", "批准",
+                  manifest["approved_by"].replace(" ", ""), "受控本编号", "扫描", "核对", "/check/?v=" + newest):
+        assert squash(words) in cover, words
+    if manifest.get("notice"):
+        assert squash(manifest["notice"]) in cover
+    reader = PdfReader(pdf)
+    assert "第1版" in reader.metadata.title
+
+
+def toc_entries(pdf: Path) -> list[tuple[str, int]]:
+    """(title, page) of every line of the table of contents (the pages after the register titled 目录)."""
+    entries = []
+    for number in range(2, 8):
+        text = page_text(pdf, number)
+        if "目录" not in text.splitlines()[0] + text[:200]:
+            continue
+        for line in text.splitlines():
+            match = re.match(r"\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", line)
+            if match:
+                entries.append((match.group(1).strip(), int(match.group(2))))
+    return entries
+
+
+def test_the_table_of_contents_leads_to_the_pages_where_the_chapters_start(tree, newest):
+    pdf = pdf_of(tree, newest)
+    entries = toc_entries(pdf)
+    titles = [title for title, _ in entries]
+    assert any(t.startswith("第二章") for t in titles) and any(t.startswith("SOS-01") for t in titles), titles[:20]
+    total = len(PdfReader(pdf).pages)
+    pages = [page for _, page in entries]
+    assert pages == sorted(pages) and pages[-1] <= total
+    for title, page in entries:
+        head = squash(page_text(pdf, page))[:400]
+        assert squash(title)[:12] in head, f"{title} is said to start on page {page}, which begins: {head[:120]}"
+
+
+def test_every_footer_names_the_revision_its_date_and_the_page_of_the_whole(tree, newest):
+    pdf = pdf_of(tree, newest)
+    total = len(PdfReader(pdf).pages)
+    entry = json.loads((tree / "manifest.json").read_text(encoding="utf-8"))["versions"][newest]["entry"]
+    title = json.loads((tree / "versions.json").read_text(encoding="utf-8"))[0]["title"]
+    assert total > 100
+    for number in (2, total // 2, total):
+        text = squash(page_text(pdf, number))
+        assert f"第{number}页共{total}页" in text, (number, text[-200:])
+        assert squash(title) in text and entry["effective"] in text, number
+
+
+def test_chapters_have_a_running_header(tree, newest):
+    pdf = pdf_of(tree, newest)
+    entries = dict(toc_entries(pdf))
+    start = next(page for title, page in entries.items() if title.startswith("第二章"))
+    assert page_text(pdf, start + 1).strip().splitlines()[0].strip().startswith("第二章")
+
+
+def change_bars(page) -> int:
+    """Thin tall black boxes near the left margin: a change bar as WeasyPrint draws a left border (a four-point
+    path, clipped and filled black), 1–4 pt wide and taller than 3 mm, between 14 and 30 mm from the left edge."""
+    count, stack, scale, path, black = 0, [], 1.0, [], True
+    for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
+        if operator == b"q":
+            stack.append((scale, black))
+        elif operator == b"Q":
+            scale, black = stack.pop() if stack else (1.0, True)
+        elif operator == b"rg":
+            black = all(float(v) < 0.05 for v in operands)
+        elif operator == b"cm":
+            scale *= abs(float(operands[0]))
+        elif operator == b"m":
+            path = [(float(operands[0]), float(operands[1]))]
+        elif operator == b"l":
+            path.append((float(operands[0]), float(operands[1])))
+        elif operator in (b"W*", b"W", b"f", b"f*"):
+            if len(path) == 4:
+                xs, ys = [x for x, _ in path], [y for _, y in path]
+                width, height, left = (max(xs) - min(xs)) * scale, (max(ys) - min(ys)) * scale, min(xs) * scale
+                if black and 0.8 <= width <= 4 and height >= 3 * MM and 14 * MM <= left <= 30 * MM:
+                    count += 1
+            path = []
+    return count
+
+
+def test_what_a_revision_changed_is_marked_in_the_margin_and_nothing_else(tree):
+    """1.1 shortened complaint acknowledgement to 2 working hours in chapter 2: its pages carry change bars,
+    chapter 1's do not."""
+    pdf = pdf_of(tree, "1.1")
+    reader = PdfReader(pdf)
+    entries = dict(toc_entries(pdf))
+    ch1 = next(page for title, page in entries.items() if title.startswith("第一章"))
+    ch2 = next(page for title, page in entries.items() if title.startswith("第二章"))
+    ch3 = next(page for title, page in entries.items() if title.startswith("第三章"))
+    marked = [n for n in range(ch2, ch3) if change_bars(reader.pages[n - 1])]
+    assert marked, "no change bar in chapter 2 of 1.1"
+    assert any("工作小时" in page_text(pdf, n) for n in marked)
+    assert not any(change_bars(reader.pages[n - 1]) for n in range(ch1, ch2))
+
+
+def test_the_cjk_fonts_are_embedded_and_no_glyph_is_missing(tree, newest):
+    pdf = pdf_of(tree, newest)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts
+    assert any("CJK" in line for line in fonts)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "\ufffd" not in text and "客户投诉" in text
+
+
+def test_page_images_are_kept_as_artefacts(tree, newest, artefacts):
+    pdf = pdf_of(tree, newest)
+    entries = dict(toc_entries(pdf))
+    pages = {"cover": 1, "toc": min(entries.values()) - 1 if entries else 3,
+             "chapter": next(p for t, p in entries.items() if t.startswith("第二章")) + 1,
+             "form": next(p for t, p in entries.items() if t.startswith("SOS-02"))}
+    for name, number in pages.items():
+        target = artefacts / f"pdf-{newest}-{name}"
+        subprocess.run(["pdftoppm", "-f", str(number), "-l", str(number), "-r", "60", "-png", "-singlefile", str(pdf), str(target)],
+                       check=True)
+        assert Path(f"{target}.png").stat().st_size > 10_000
