@@ -69,5 +69,8 @@ def test_the_search_worker_still_has_the_segmentation_loop_the_site_corrects():
     text = workers[0].read_text(encoding="utf-8")
     assert theme.SEGMENT_WORD_LOOP.search(text) and theme.SEGMENT_CONTINUE.search(text), \
         "Material's search worker changed: check whether its Chinese query segmentation still stops one character short"
+    assert theme.QUERY_SEPARATOR.search(text) and "QueryLexer.termSeparator=t.tokenizer.separator" in text, \
+        "Material's search worker changed: check whether lunr's query lexer still splits at the default separator"
     fixed = theme.rewrite_search_worker(text)
     assert "o<=t.length;o++)t.slice(s,o)in e" in fixed and "&&a<t.length&&" in fixed
+    assert "lunr.tokenizer.separator=lunr.QueryLexer.termSeparator=new RegExp(e.separator)" in fixed

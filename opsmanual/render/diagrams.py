@@ -17,8 +17,9 @@ from pathlib import Path
 from .blocks import diagram_text
 
 FOLDER = "diagrams"
-# superfences' mermaid fence: <pre class="mermaid"><code>source</code></pre>
-MERMAID = re.compile(r'<pre class="mermaid"><code>(.*?)</code></pre>', re.S)
+# superfences' mermaid fence: <pre class="mermaid"><code>source</code></pre>, with whatever classes and attributes
+# were added since (a change bar: class "manual-changed" and data-manual-changed), which the figure keeps.
+MERMAID = re.compile(r'<pre class="mermaid(?P<classes>(?: [\w-]+)*)"(?P<attributes>[^>]*)><code>(?P<source>.*?)</code></pre>', re.S)
 # How mermaid is asked to draw: labels as SVG text (WeasyPrint has no foreignObject), the manual's fonts.
 CONFIG = {"startOnLoad": False, "securityLevel": "strict", "htmlLabels": False, "flowchart": {"htmlLabels": False},
           "theme": "neutral", "themeVariables": {"fontFamily": '"Noto Sans CJK SC", "Source Han Sans SC", sans-serif'}}
@@ -29,7 +30,7 @@ def key(source: str) -> str:
 
 
 def sources(html_text: str) -> list[str]:
-    return [html.unescape(match) for match in MERMAID.findall(html_text)]
+    return [html.unescape(match.group("source")) for match in MERMAID.finditer(html_text)]
 
 
 @dataclass
@@ -48,13 +49,14 @@ class Diagrams:
     def inline(self, html_text: str) -> str:
         """Every diagram of a page that has its SVG, put in as a figure with the diagram's words as its name."""
         def replace(match: re.Match) -> str:
-            source = html.unescape(match.group(1))
+            source = html.unescape(match.group("source"))
             file = self.path(source)
             if not file.is_file():
                 return match.group(0)
             label = html.escape(diagram_text(source) or "流程图", quote=True)
             svg = file.read_text(encoding="utf-8")
-            return f'<figure class="manual-diagram" role="img" aria-label="流程图：{label}">{svg}</figure>'
+            return (f'<figure class="manual-diagram{match.group("classes")}"{match.group("attributes")} role="img" '
+                    f'aria-label="流程图：{label}">{svg}</figure>')
         return MERMAID.sub(replace, html_text)
 
 

@@ -36,7 +36,7 @@ def generated_pages(edition) -> list[GeneratedPage]:
     pages = [
         GeneratedPage(FORMS_INDEX, "附件一 表格汇编", "forms_index", meta={"owner": owner, "tags": ["表格汇编", "岗位规范检查表", "运营检查表"]}, kind="index"),
         GeneratedPage(PRINT_ALL, "打印全部表格", "print_all_forms", meta={"hide": ["toc"], "search": {"exclude": True}}, kind="index"),
-        GeneratedPage(REGISTER, "更新记录表", "revision_register", meta={"owner": owner, "tags": ["手册修订", "更新记录"]}, kind="index"),
+        GeneratedPage(REGISTER, "更新记录表", "revision_register", meta={"owner": owner, "tags": ["手册修订", "更新记录"]}, kind="register"),
     ]
     for form in edition.forms:
         pages.append(GeneratedPage(form.url, f"{form.code} {form.title}", "form_page", (form.code,), {"hide": ["toc"]}, kind="form"))

@@ -226,6 +226,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             "pdf": edition_pdf.file_name(edition.revision.version) if self.project.pdf else None,
         }
 
+        search.weigh(page.meta, context["manual"]["kind"])
         if not (page.meta.get("search") or {}).get("exclude"):  # the search plugin reads a lighter page
             self.full_content = page.content
             page.content = search.for_search(page.content or "")

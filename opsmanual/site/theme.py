@@ -30,9 +30,13 @@ COPIED_PARTIALS = {
 # is searched as "发" and a last single character is dropped ("盘点表" as "盘点"). Both bounds are corrected.
 SEGMENT_WORD_LOOP = re.compile(r"for\(let (\w)=(\w)\+1;\1<(\w)\.length;\1\+\+\)\3\.slice\(\2,\1\)in (\w)")
 SEGMENT_CONTINUE = re.compile(r"(\w)\[(\w)\]&&\2<(\w)\.length-1&&")
+# It also sets the index's word separator from mkdocs.yml (search.separator) but leaves lunr's query lexer with
+# lunr's default, which splits at hyphens: "REC-09" was searched as "REC" and "09". The lexer gets the same one.
+QUERY_SEPARATOR = re.compile(r"lunr\.tokenizer\.separator=new RegExp\((\w)\.separator\)")
 
 
 def rewrite_search_worker(text: str) -> str:
+    text = QUERY_SEPARATOR.sub(lambda m: f"lunr.tokenizer.separator=lunr.QueryLexer.termSeparator=new RegExp({m.group(1)}.separator)", text)
     text = SEGMENT_WORD_LOOP.sub(lambda m: m.group(0).replace(f"{m.group(1)}<{m.group(3)}.length", f"{m.group(1)}<={m.group(3)}.length", 1), text)
     return SEGMENT_CONTINUE.sub(lambda m: f"{m.group(1)}[{m.group(2)}]&&{m.group(2)}<{m.group(3)}.length&&", text)
 
