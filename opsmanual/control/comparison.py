@@ -70,6 +70,25 @@ class Comparison:
     def get(self, subject: str) -> SubjectDiff | None:
         return self.diffs.get(subject)
 
+    def page_of(self, subject: str) -> str:
+        """The page a subject is read on: a page itself, a form the chapter that embeds it (in the newer text, or
+        in the older one for a removed form)."""
+        if subject.endswith(".md"):
+            return subject
+        for snapshot in (self.new, self.old):
+            form = snapshot.forms.forms.get(subject) if snapshot is not None else None
+            if form is not None:
+                return form.page
+        return "forms/index.md"
+
+    def by_page(self) -> dict[str, list[SubjectDiff]]:
+        """The changes grouped by the page they are read on (a chapter with the forms it embeds), in the order of
+        the comparison: one redline page each, so that no page of the site carries every change of a revision."""
+        groups: dict[str, list[SubjectDiff]] = {}
+        for subject, diff in self.diffs.items():
+            groups.setdefault(self.page_of(subject), []).append(diff)
+        return groups
+
 
 def diff_blocks(old: list[Block], new: list[Block]) -> tuple[Operation, ...]:
     matcher = difflib.SequenceMatcher(None, [b.key for b in old], [b.key for b in new], autojunk=False)

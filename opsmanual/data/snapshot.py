@@ -110,6 +110,15 @@ def pages_in_nav(nav) -> set[str]:
     return found
 
 
+def nav_titles(nav) -> dict[str, str]:
+    """The title each page has in a navigation."""
+    found = {}
+    for item in nav or ():
+        title, value = next(iter(item.items())) if isinstance(item, dict) else (item, item)
+        found.update(nav_titles(value) if isinstance(value, list) else {value: title})
+    return found
+
+
 def working_tree(project) -> Snapshot:
     return Snapshot(WORKING_TREE, None, project.docs_dir, project.forms_dir, project.facts_dir, tuple(project.nav))
 

@@ -79,6 +79,14 @@ def compact(html: str) -> str:
     return "\n".join(line.strip() for line in html.splitlines() if line.strip())
 
 
+
+def redline_page(prefix: str, page: str) -> str:
+    """The page with the redline of one chapter (and the forms it embeds) in a revision's changes or a
+    comparison: revisions/1.3/02-service.md, revisions/compare-1.0/forms-index.md; the home page's is home.md (an
+    index.md there would be the revision's own page)."""
+    name = page.removesuffix(".md").replace("/", "-")
+    return f"{prefix}/{'home' if name == 'index' else name}.md"
+
 class Renderer:
     def __init__(self, *, forms: FormSet, variables: dict, revision: Revision | None, links: Links,
                  draft: bool = False, edition: "Edition | None" = None, cache: dict | None = None,
@@ -236,33 +244,67 @@ class Renderer:
         return self.render("register.html", register=edition.register, edition=edition, subject_label=self.subject_label)
 
     def revision_changes(self, version: str) -> str:
-        """What changed in one revision: its entry, then a redline of every changed page and form."""
+        """What changed in one revision: its entry, then every changed page and form, by chapter, each chapter's
+        redline on a page of its own (revision_changes_page)."""
         edition = self.edition
         revision = edition.register[version]
         previous = edition.register.previous(revision)
         comparison = edition.history.comparison(revision.version)
-        sections = self._redline_sections(comparison, revision)
         return self.render("changes.html", shown=revision, previous=previous, comparison=comparison,
-                           sections=sections, edition=edition, compare_choices=edition.compare_choices(),
+                           groups=self._redline_groups(comparison, revision, f"revisions/{revision.version}"),
+                           edition=edition, compare_choices=edition.compare_choices(),
                            kit_url=self.links.url(f"revisions/{revision.version}-kit.md"))
 
+    def revision_changes_page(self, version: str, page: str) -> str:
+        """The redline of one chapter and its forms in a revision."""
+        revision = self.edition.register[version]
+        comparison = self.edition.history.comparison(revision.version)
+        return self._redline_page(comparison, revision, page, f"revisions/{revision.version}.md",
+                                  older=self.edition.register.previous(revision), newer=revision)
+
     def revision_compare(self, older: str) -> str:
-        """Any earlier revision against the one built: every page and form that differs."""
+        """Any earlier revision against the one built: every page and form that differs, by chapter."""
         edition = self.edition
         old_version = Version.parse(older)
         comparison = edition.history.between(old_version, edition.revision.version)
-        sections = self._redline_sections(comparison, None)
         return self.render("compare.html", older=edition.register[old_version], newer=edition.revision,
-                           comparison=comparison, sections=sections, compare_choices=edition.compare_choices())
+                           comparison=comparison, groups=self._redline_groups(comparison, None, f"revisions/compare-{older}"),
+                           compare_choices=edition.compare_choices())
 
-    def _redline_sections(self, comparison, revision: Revision | None) -> list[dict]:
-        if comparison is None:
+    def revision_compare_page(self, older: str, page: str) -> str:
+        edition = self.edition
+        old_version = Version.parse(older)
+        comparison = edition.history.between(old_version, edition.revision.version)
+        return self._redline_page(comparison, None, page, f"revisions/compare-{older}.md",
+                                  older=edition.register[old_version], newer=edition.revision)
+
+    def _redline_page(self, comparison, revision: Revision | None, page: str, back: str, older, newer) -> str:
+        sections = self._redline_sections(revision, comparison.by_page().get(page, []) if comparison else [])
+        return self.render("redline_page.html", sections=sections, page_label=self.subject_label(page)[0],
+                           back_url=self.links.url(back), back_title=self.links.title(back), older=older, newer=newer)
+
+    def _redline_groups(self, comparison, revision: Revision | None, prefix: str) -> list[dict]:
+        """Each chapter with changes: its redline page and what changed in it (page and forms, with the register's words)."""
+        if comparison is None or comparison.old is None:
             return []
+        groups = []
+        for page, diffs in comparison.by_page().items():
+            subjects = []
+            for diff in diffs:
+                label, href = self.subject_label(diff.subject)
+                change = revision.change_for(diff.subject) if revision else None
+                subjects.append({"label": label, "status": diff.status, "changes": len(diff.operations),
+                                 "description": change.description if change else ""})
+            groups.append({"label": self.subject_label(page)[0], "href": self.links.url(redline_page(prefix, page)),
+                           "subjects": subjects, "changes": sum(s["changes"] for s in subjects)})
+        return groups
+
+    def _redline_sections(self, revision: Revision | None, diffs) -> list[dict]:
         sections = []
-        for subject, diff in comparison.diffs.items():
-            label, href = self.subject_label(subject)
-            change = revision.change_for(subject) if revision else None
-            sections.append({"subject": subject, "label": label, "href": href, "diff": diff,
+        for diff in diffs:
+            label, href = self.subject_label(diff.subject)
+            change = revision.change_for(diff.subject) if revision else None
+            sections.append({"subject": diff.subject, "label": label, "href": href, "diff": diff,
                              "description": change.description if change else "",
                              "html": Markup(redline.render(diff))})
         return sections

@@ -25,7 +25,7 @@ from ..render.content import SnapshotContent
 from ..render.diagrams import FOLDER as DIAGRAMS, Diagrams
 from ..render import paper
 from ..render.marks import mark_changes
-from ..render.renderer import Renderer
+from ..render.renderer import Renderer, redline_page
 from . import edition_pdf, minify, pages, search, theme
 from .config import ManualConfig
 from .links import PageLinks
@@ -133,7 +133,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.generated = {}
         for page in pages.generated_pages(self.edition):
             if files.get_file_from_path(page.src) is None:
-                inclusion = InclusionLevel.NOT_IN_NAV if page.kind == "compare" else InclusionLevel.UNDEFINED
+                inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
                 files.append(File.generated(config, page.src, content=page.source(), inclusion=inclusion))
                 self.generated[page.src] = page
         self.files = files
@@ -190,6 +190,17 @@ class ManualPlugin(BasePlugin[ManualConfig]):
                               f"运行 ./manual diagrams，再提交 diagrams/ 中的新文件")
         return html_text
 
+    def changes_url(self, subject: str | None) -> str:
+        """Where a page's "本页有修订" leads: the redline of its chapter in the revision built, at its own section."""
+        version, comparison = self.edition.revision.version, self.edition.comparison
+        if not subject or comparison is None or comparison.old is None:
+            return f"revisions/{version}/"
+        page = comparison.page_of(subject)
+        if page not in comparison.by_page():
+            return f"revisions/{version}/"
+        url = redline_page(f"revisions/{version}", page).removesuffix(".md") + "/"
+        return url + (f"#redline-{subject.removesuffix('.md').lower()}" if subject in comparison else "")
+
     def changed_blocks(self, page) -> list:
         """The blocks of this page, and of the forms it embeds, that changed in the revision built."""
         edition, subject = self.edition, self.subject_of(page)
@@ -218,7 +229,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             "kind": generated.kind if generated else "chapter",
             "history": edition.history.changes_of(subject) if subject else [],
             "updated": bool(self.changed_blocks(page)) or bool(subject and edition.changed_here(subject)),
-            "changes_url": f"revisions/{edition.revision.version}/",
+            "changes_url": self.changes_url(subject),
             "owner": str(departments.get(meta_owner, meta_owner)) if meta_owner else "",
             "review": page.meta.get("review"),
             "mermaid": self.mermaid if self.mermaid and 'class="mermaid"' in (page.content or "") else None,
