@@ -95,39 +95,39 @@
       }
       setBar(state, parts);
       document.documentElement.dataset.manualState = state;
-      relabelVersions(list, today);
     }).catch(function () {
       setBar("unknown", ["《办事处营运手册》" + data.title + "，" + data.effective + " 起生效（无法连接服务器确认本页是否为现行版本）"]);
     });
   }
 
   /* -- the version selector, in Chinese, with each version's state --------------------------------- */
+  /* Material draws the selector after it has fetched versions.json, and again on some navigations: relabelled
+     each time it appears. mike's alias ("latest") becomes the version's state (现行, 尚未生效, 已撤销). */
   function relabelVersions(list, today) {
-    var apply = function () {
-      var changed = false;
-      document.querySelectorAll(".md-version__link").forEach(function (a) {
-        var alias = a.querySelector(".md-version__alias");
-        var version = (a.getAttribute("href") || "").replace(/^.*\/([^/]+)\/?$/, "$1").replace(/\/$/, "");
+    function label(node, state) {
+      node.querySelectorAll(".md-version__alias").forEach(function (alias) { alias.remove(); });
+      if (state !== "superseded") node.appendChild(el("span", { "class": "md-version__alias manual-version-state manual-version-state--" + state }, NAMES[state]));
+      node.dataset.manualLabelled = "1";
+    }
+    function apply() {
+      document.querySelectorAll(".md-version__link:not([data-manual-labelled])").forEach(function (a) {
         var item = list.filter(function (i) { return a.href.indexOf("/" + i.version + "/") >= 0; })[0];
-        if (!item || a.dataset.manualLabelled) return;
-        if (alias) alias.remove();
-        var state = stateOf(item.version, list, today);
-        if (state !== "superseded") a.appendChild(el("span", { "class": "md-version__alias manual-version-state manual-version-state--" + state }, NAMES[state]));
-        a.dataset.manualLabelled = "1";
-        changed = true;
+        if (item) label(a, stateOf(item.version, list, today));
       });
-      var button = document.querySelector(".md-version__current");
-      if (button) {
-        var visible = button.textContent.trim();
-        button.setAttribute("aria-label", visible + "（选择版本）");
+      var button = document.querySelector(".md-version__current:not([data-manual-labelled])");
+      if (button) {   // the version this page belongs to: its folder (a 404 page has no page data)
+        var folder = versionRoot().pathname.split("/").filter(Boolean).pop();
+        var item = list.filter(function (i) { return i.version === folder || i.aliases.indexOf(folder) >= 0; })[0];
+        label(button, item ? stateOf(item.version, list, today) : "superseded");
       }
-      return changed;
-    };
+      button = document.querySelector(".md-version__current");
+      if (button) button.setAttribute("aria-label", button.textContent.trim() + "（选择版本）");
+    }
     apply();
-    var topic = document.querySelector(".md-header__topic");
-    if (topic && !topic.dataset.manualObserved) {
-      topic.dataset.manualObserved = "1";
-      new MutationObserver(function () { apply(); }).observe(topic, { childList: true, subtree: true });
+    var header = document.querySelector(".md-header");
+    if (header && !header.dataset.manualObserved) {
+      header.dataset.manualObserved = "1";
+      new MutationObserver(apply).observe(header, { childList: true, subtree: true });
     }
   }
 
@@ -267,6 +267,7 @@
     printButtons();
     changeNavigation();
     renderStatus();
+    loadVersions().then(function (list) { relabelVersions(list, localToday()); }, function () {});
   }
 
   if (window.document$) window.document$.subscribe(onPage);
