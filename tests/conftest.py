@@ -149,6 +149,21 @@ def mini_repo(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def mini_published_template(tmp_path_factory) -> Path:
+    """A small manual's repository in which 1.0 was published (without the PDF edition): made once per run."""
+    repo = init_repo(mini_project(tmp_path_factory.mktemp("mini-published") / "repo"))
+    result = manual(repo, "publish")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return repo
+
+
+@pytest.fixture
+def mini_published(mini_published_template, tmp_path) -> Path:
+    """A copy of it of the test's own (work tree, .git with main, gh-pages, tags and history/1.0)."""
+    return Path(shutil.copytree(mini_published_template, tmp_path / "repo", symlinks=True))
+
+
+@pytest.fixture(scope="session")
 def real_site(tmp_path_factory) -> Path:
     """One strict build of the real manual, shared by the tests that only read it."""
     site = tmp_path_factory.mktemp("site")

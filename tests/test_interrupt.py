@@ -43,11 +43,9 @@ def whole(repo: Path) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path) -> Path:
-    repo = init_repo(mini_project(tmp_path / "repo"))
-    assert manual(repo, "publish").returncode == 0
-    prepare(repo)
-    return repo
+def repo(mini_published) -> Path:
+    prepare(mini_published)
+    return mini_published
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -122,12 +120,9 @@ def test_a_read_only_repository_is_named_and_nothing_is_half_done(repo):
 
 
 @needs_mounts
-def test_a_full_disk_is_named_and_the_next_publish_completes(tmp_path):
+def test_a_full_disk_is_named_and_the_next_publish_completes(repo, tmp_path):
     """The repository on a disk with room for itself and little more: the publication fails with "磁盘空间已满"
     and no traceback; with room again, the next publish completes it."""
-    repo = init_repo(mini_project(tmp_path / "repo"))
-    assert manual(repo, "publish").returncode == 0
-    prepare(repo)
     used = int(subprocess.run(["du", "-sk", str(repo)], capture_output=True, text=True).stdout.split()[0])
     disk = tmp_path / "disk"
     disk.mkdir()

@@ -54,10 +54,8 @@ def published(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def repo_with_1_0(tmp_path) -> Path:
-    repo = init_repo(mini_project(tmp_path / "repo"))
-    ok(manual(repo, "publish"))
-    return repo
+def repo_with_1_0(mini_published) -> Path:
+    return mini_published
 
 
 # -- what a publication leaves ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ KINDS = (
     ("rejected", r"\[rejected\]|non-fast-forward|fetch first|failed to push some refs.*\n.*Updates were rejected"),
     ("hook", r"hook declined|pre-receive hook|\[remote rejected\]"),
     ("lock", r"index\.lock|\.lock': File exists|Unable to create '.*\.lock'"),
-    ("disk_full", r"No space left on device|ENOSPC|Out of diskspace|write error"),
+    ("disk_full", r"No space left on device|ENOSPC|Out of diskspace|write error|error writing (?:commit|tree|blob)"),
     ("read_only", r"Read-only file system"),
     ("permission", r"Permission denied|permission denied|insufficient permission|403|not allowed|unable to write|"
                    r"could not write|Operation not permitted"),
