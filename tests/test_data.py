@@ -86,6 +86,28 @@ def test_the_shipped_data_passes_every_rule():
     assert role_names(snapshot) >= ROLES
 
 
+MODELINE = "# yaml-language-server: $schema="
+
+
+def test_every_data_file_names_the_schema_the_checks_use_for_editors():
+    """The first line of each YAML file tells the editor's YAML extension which schema to check it against (and
+    .vscode/settings.json says the same): the very files `manual validate` uses."""
+    import json
+
+    from opsmanual.data.yamlfile import SCHEMA_DIR
+
+    expected = {ROOT / "revisions.yml": "register", ROOT / "roster.yml": "roster",
+                **{path: "form" for path in sorted((ROOT / "checklists").glob("*.yml"))}}
+    for path, name in expected.items():
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith(MODELINE), f"{path.name}: no schema line: {first!r}"
+        target = (path.parent / first[len(MODELINE):]).resolve()
+        assert target == SCHEMA_DIR / f"{name}.schema.json", f"{path.name} names {target}"
+    settings = json.loads((ROOT / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
+    assert {(ROOT / key).resolve().name for key in settings} == {f"{name}.schema.json" for name in set(expected.values())}
+    assert all((ROOT / key).resolve().parent == SCHEMA_DIR for key in settings)
+
+
 def test_a_good_register_passes(tmp_path):
     assert errors_of(tmp_path, register(entry_yaml("1.1"), entry_yaml("1.0"))) == []
 
