@@ -3,6 +3,7 @@ by the modules it calls. Every expected failure is printed in Chinese, without a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -206,14 +207,14 @@ def preview(project: Project, address: str) -> int:
     from mike import commands
 
     from .publish.git import Repository
-    from .publish.pages import Pages, working_directory
+    from .publish.pages import Pages
 
     pages = Pages(Repository(project.root), project.pages_branch, project.default_alias)
     if not pages.exists():
         return fail(f"本仓库还没有 {project.pages_branch} 分支：先运行 manual publish，或 git fetch origin "
                     f"{project.pages_branch}:{project.pages_branch}")
     say(f"在 http://{address}/ 预览 {project.pages_branch} 上已发布的全部版本（Ctrl+C 结束）")
-    with working_directory(project.root):
+    with contextlib.chdir(project.root):
         commands.serve(address, branch=project.pages_branch, verbose=False)
     return 0
 

@@ -42,16 +42,6 @@ def environment(values: dict[str, str]):
                 os.environ[key] = value
 
 
-@contextlib.contextmanager
-def working_directory(path: Path):
-    before = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
 def build_site(root: Path, site_dir: Path, *, from_archive: str = "", publish_as: str = "", draft: bool = False,
                pdf: bool = False) -> None:
     """mkdocs build --strict into site_dir; a failure raises ManualError with mkdocs' messages in Chinese."""
@@ -66,7 +56,7 @@ def build_site(root: Path, site_dir: Path, *, from_archive: str = "", publish_as
     values = {VERSION_ENV: from_archive, PUBLISH_AS_ENV: publish_as, DRAFT_ENV: "true" if draft else "false",
               "MANUAL_PDF": "true" if pdf else "false", "NO_MKDOCS_2_WARNING": "1"}
     try:
-        with environment(values), working_directory(root):
+        with environment(values), contextlib.chdir(root):
             config = load_config(str(Path(root) / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
             config.plugins.on_startup(command="build", dirty=False)
             try:

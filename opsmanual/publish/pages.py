@@ -29,17 +29,6 @@ INDEX = """<!DOCTYPE html>
 """
 
 
-@contextlib.contextmanager
-def working_directory(path: Path):
-    """mike's git helpers work in the current directory."""
-    before = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
 @dataclass(frozen=True)
 class RootFile:
     path: str
@@ -122,7 +111,7 @@ class Pages:
         return self.commit()
 
     def _commit(self, message, versions, default, site_dir, version, root_files, manifest) -> None:
-        with working_directory(self.repo.root):
+        with contextlib.chdir(self.repo.root):
             with git_utils.Commit(self.branch, message, allow_empty=True) as commit:
                 if site_dir is not None and version is not None:
                     destination = str(version)
