@@ -219,9 +219,32 @@ def preview(project: Project, address: str) -> int:
     return 0
 
 
+def schemas(project: Project, quiet: bool = False) -> int:
+    """Write the editor's schemas (.schemas/) from the roster, the roles and the pages of the working tree."""
+    from .data import editor_schemas
+    from .data.roster import load_roster
+    from .data.snapshot import working_tree
+    from .data.yamlfile import DataInvalid
+
+    snapshot = working_tree(project)
+    try:
+        roster = load_roster(project.roster_file) if project.roster_file.is_file() else None
+    except DataInvalid:
+        roster = None   # a broken roster: the schemas without its names (manual validate names the error)
+    try:
+        written = editor_schemas.write(project.root, editor_schemas.for_project(snapshot, roster))
+    except DataInvalid as exc:
+        return fail("数据有误，编辑器用的模式未写入：\n" + "\n".join(f"  {e}" for e in exc.errors))
+    if not quiet:
+        say(f"已写入编辑器用的模式：{'、'.join(path.relative_to(project.root).as_posix() for path in written)}"
+            f"（名册中的人员、岗位、页面和表格编号可自动补全）")
+    return 0
+
+
 def serve(project: Project, address: str) -> int:
     from .serve import serve as run
 
+    schemas(project, quiet=True)
     return run(project, address)
 
 
@@ -233,6 +256,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("validate", help="校验 checklists/*.yml、facts/*.yml、revisions.yml 和 roster.yml（错误指出文件、行和字段）")
     commands.add_parser("changes", help="列出工作区与上一个已存档版本相比有改动的页面和表格，可粘贴到 revisions.yml 的 changes")
     commands.add_parser("diagrams", help="把每张 mermaid 流程图生成 SVG 存入 diagrams/（改过图后运行，需要 Chromium）")
+    commands.add_parser("schemas", help="写入编辑器用的模式 .schemas/（名册人员、岗位、页面和表格编号可自动补全；serve 启动时也会写）")
     commands.add_parser("facts", help="列出直接写出的受控数值、与事实矛盾的写法和未使用的事实")
     check_parser = commands.add_parser("check", help="校验数据、严格构建（含文件控制检查）、检查每个链接和锚点")
     check_parser.add_argument("--site-dir", type=Path, help="把构建结果留在这个目录（默认用临时目录）")
@@ -265,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate(project)
         if args.command == "facts":
             return facts(project)
+        if args.command == "schemas":
+            return schemas(project)
         if args.command == "changes":
             return changes(project)
         if args.command == "diagrams":

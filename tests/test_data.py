@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, ROOT
+from conftest import MINI, ROOT, manual
 from opsmanual.control.edition import load_data, role_names
 from opsmanual.data import register as reg
 from opsmanual.data.facts import load_facts, literal_uses, unused_facts
@@ -89,23 +89,59 @@ def test_the_shipped_data_passes_every_rule():
 MODELINE = "# yaml-language-server: $schema="
 
 
-def test_every_data_file_names_the_schema_the_checks_use_for_editors():
-    """The first line of each YAML file tells the editor's YAML extension which schema to check it against (and
-    .vscode/settings.json says the same): the very files `manual validate` uses."""
+def editor_schema_of(project, name: str) -> dict:
     import json
 
-    from opsmanual.data.yamlfile import SCHEMA_DIR
+    return json.loads((project / ".schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
 
-    expected = {ROOT / "revisions.yml": "register", ROOT / "roster.yml": "roster",
-                **{path: "form" for path in sorted((ROOT / "checklists").glob("*.yml"))}}
+
+def test_every_data_file_names_its_editor_schema_and_the_shipped_data_passes_it(project):
+    """`manual schemas` writes the schemas the first line of each YAML file names (and .vscode/settings.json);
+    the shipped files pass them, so the editor underlines nothing that `manual validate` accepts."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    result = manual(project, "schemas")
+    assert result.returncode == 0 and "已写入编辑器用的模式" in result.stdout, result.stdout + result.stderr
+    expected = {project / "revisions.yml": "register", project / "roster.yml": "roster",
+                **{path: "form" for path in sorted((project / "checklists").glob("*.yml"))}}
     for path, name in expected.items():
-        first = path.read_text(encoding="utf-8").splitlines()[0]
+        text = path.read_text(encoding="utf-8")
+        first = text.splitlines()[0]
         assert first.startswith(MODELINE), f"{path.name}: no schema line: {first!r}"
         target = (path.parent / first[len(MODELINE):]).resolve()
-        assert target == SCHEMA_DIR / f"{name}.schema.json", f"{path.name} names {target}"
+        assert target == project / ".schemas" / f"{name}.schema.json", f"{path.name} names {target}"
+        data = json.loads(json.dumps(yaml.safe_load(text), default=str))   # dates as the editor sees them: text
+        errors = [e.message for e in jsonschema.Draft202012Validator(editor_schema_of(project, name)).iter_errors(data)]
+        assert not errors, f"{path.name}: {errors[:3]}"
     settings = json.loads((ROOT / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
-    assert {(ROOT / key).resolve().name for key in settings} == {f"{name}.schema.json" for name in set(expected.values())}
-    assert all((ROOT / key).resolve().parent == SCHEMA_DIR for key in settings)
+    assert {key: glob for key, glob in settings.items()} == {
+        "./.schemas/form.schema.json": "checklists/*.yml", "./.schemas/register.schema.json": "revisions.yml",
+        "./.schemas/roster.schema.json": "roster.yml"}
+
+
+def test_the_editor_schema_offers_the_roster_the_roles_and_the_pages(project):
+    assert manual(project, "schemas").returncode == 0
+    entry = editor_schema_of(project, "register")["properties"]["revisions"]["items"]["properties"]
+    approvers = [p for p in ROSTER.people if p.may.get("approve")]
+    assert set(entry["approved_by"]["enum"]) == {f for p in approvers for f in (p.display, p.name)}
+    assert "销售总部副总经理 何建华" in entry["approved_by"]["enum"] and "周敏" not in entry["approved_by"]["enum"]
+    assert "运营管理部 周敏" in entry["prepared_by"]["enum"]
+    assert set(entry["retrain"]["items"]["enum"]) >= ROLES and "前台小妹" not in entry["retrain"]["items"]["enum"]
+    offered = entry["changes"]["items"]["properties"]["page"]["anyOf"][0]["enum"]
+    assert "02-service.md" in offered and "SOS-02" in offered
+    # what the editor would underline: a person outside the roster, a role the manual does not have
+    import jsonschema
+
+    register = {"revisions": [{"version": "1.4", "kind": "发文修订", "notice": "衡总运〔2027〕1号", "issued": "2027-01-05",
+                               "effective": "2027-02-01", "summary": "概要", "reason": "原因", "prepared_by": "运营管理部 周敏",
+                               "reviewed_by": "行政部 陈立", "approved_by": "TBD", "retrain": ["前台小妹"],
+                               "changes": [{"page": "02-service.md", "description": "电话咨询改为铃响2声内接听。"}]}]}
+    errors = list(jsonschema.Draft202012Validator(editor_schema_of(project, "register")).iter_errors(register))
+    assert sorted("/".join(map(str, e.path)) for e in errors) == ["revisions/0/approved_by", "revisions/0/retrain/0"], \
+        [e.message for e in errors]
 
 
 def test_a_good_register_passes(tmp_path):
