@@ -167,7 +167,7 @@ def render_page(page: Page, pages: list[Page], forms: dict[str, Form], text: Tex
         f"## {h[5]}", text.paragraph(120) + "每次检查使用下表，逐项填写并签字。", "{form}",
     ]
     tags = "".join(f"\n  - {tag}" for tag in page.tags)
-    head = f"---\ntitle: {page.title}\nowner: 运营管理部\ntags:{tags}\n---\n\n# {page.title}\n\n"
+    head = f"---\ntitle: {page.title}\nowner: operations\nreview: 2099-01-01\ntags:{tags}\n---\n\n# {page.title}\n\n"
     source = head + "\n\n".join(blocks) + "\n"
     form = forms[page.form]
     return {
@@ -208,8 +208,10 @@ def register_entry(version: str, changes: list[tuple[str, str]], day: int) -> st
         lines.append(f"    notice: 衡总运〔2025〕{minor}号")
     lines += [f"    issued: {issued}", f"    effective: {issued}",
               f"    summary: 基准修订 {version}，修改{len(changes)}处。", "    reason: 基准测试的合成修订。",
-              "    prepared_by: 运营管理部 周敏", "    reviewed_by: 行政部 陈立", "    approved_by: 销售总部副总经理 何建华",
-              "    retrain: [前台接待员]"]
+              "    prepared_by: 运营管理部 周敏",
+              f"    reviewed_by: {'行政部 陈立' if minor else '人力资源部 王芳'}",
+              f"    approved_by: {'销售总部副总经理 何建华' if minor else '销售总部总经理 赵国强'}",
+              "    retrain: [办事处负责人]"]
     if minor:
         lines.append(f'    supersedes: "1.{minor - 1}"')
     lines.append("    changes:")
@@ -234,7 +236,7 @@ def amend(root: Path, pages: list[Page], k: int) -> list[tuple[str, str]]:
     code = CHECKLIST_CODES[k % len(CHECKLIST_CODES)]
     form_file = root / "checklists" / f"{code.lower()}.yml"
     text = form_file.read_text(encoding="utf-8")
-    form_file.write_text(text.replace("        standard: ", f"        standard: （第{k}次修订）", 1), encoding="utf-8")
+    form_file.write_text(re.sub(r"(\n\s*standard: )", rf"\1（第{k}次修订）", text, count=1), encoding="utf-8")
     return [(page.path, f"增加第{k}号通知的执行要求。"), (code, f"A1 的检查标准按第{k}号通知修改。")]
 
 
@@ -289,7 +291,7 @@ def home(pages: list[Page], forms: dict[str, Form], variant: str) -> str:
         else:
             records.append(f"**{code} {forms[code].title}**\n\n| 序号 | 日期 | 内容 | 经办人 | 签字 |\n|---|---|---|---|---|\n"
                            + "\n".join("|  |  |  |  |  |" for _ in range(12)))
-    return (f"---\ntitle: 首页\n---\n\n# 首页\n\n本手册是{company}办事处营运手册的合成基准版本。\n\n{items}\n\n"
+    return (f"---\ntitle: 首页\nreview: 2099-01-01\n---\n\n# 首页\n\n本手册是{company}办事处营运手册的合成基准版本。\n\n{items}\n\n"
             "## 登记表与记录表\n\n" + "\n\n".join(records) + "\n")
 
 
@@ -353,26 +355,91 @@ def make_ours(root: Path, pages: list[Page], forms: dict[str, Form], history: bo
     """The project with every feature on. history: register 1.0-1.2 with archived 1.0 and 1.1 (redlines);
     without it, a register with 1.0 only and no history/ (a repository about to publish its first version)."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("macros", "overrides"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("stylesheets", "javascripts", "assets"):
-        shutil.copytree(ROOT / "docs" / name, root / "docs" / name)
+    shutil.copytree(ROOT / "overrides", root / "overrides", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "roster.yml", root / "roster.yml")
     shutil.copy2(ROOT / "search-dictionary.txt", root / "search-dictionary.txt")
     shutil.copy2(ROOT / ".gitignore", root / ".gitignore")
     write_docs(root, pages, forms, "ours")
     (root / "docs" / "annex-index.md").write_text(
-        "---\ntitle: 附件二 管理索引\n---\n\n# 附件二 管理索引\n\n按主题词列出的页面。\n\n<!-- material/tags -->\n",
+        "---\ntitle: 附件二 管理索引\nreview: 2099-01-01\n---\n\n# 附件二 管理索引\n\n按主题词列出的页面。\n\n<!-- material/tags -->\n",
         encoding="utf-8")
     (root / "checklists").mkdir(exist_ok=True)
     for form in forms.values():
         (root / "checklists" / f"{form.code.lower()}.yml").write_text(form_yaml(form), encoding="utf-8")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     (root / "mkdocs.yml").write_text(replace_nav(config, nav_yaml(nav(pages, ours=True))), encoding="utf-8")
+    write_facts(root)
     entries = [register_entry("1.0", [("index.md", "首次发布合成基准手册。")], 0)]
     if history:
-        from opsmanual import archive
+        from opsmanual.data.register import Version
+        from opsmanual.data.snapshot import working_tree
+        from opsmanual.project import Project
+        from opsmanual.publish.archive import write_archive
+
         for k in (1, 2):
-            archive.archive(root, f"1.{k - 1}")
+            (root / "revisions.yml").write_text(register_yaml(entries), encoding="utf-8")
+            project = Project.load(root)
+            write_archive(working_tree(project), project.archive_dir(Version.parse(f"1.{k - 1}")))
             entries.append(register_entry(f"1.{k}", amend(root, pages, k), 10 * k))
     (root / "revisions.yml").write_text(register_yaml(entries), encoding="utf-8")
     return root
+
+
+def write_facts(root: Path) -> None:
+    """The real manual's facts that the synthetic pages and forms use (a fact no page uses fails the build): the
+    company, and each department, role and rule they name, with what those facts name in turn."""
+    import yaml
+
+    namespaces: dict[str, dict] = {}
+    for path in sorted((ROOT / "facts").glob("*.yml")):
+        for namespace, entries in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if isinstance(entries, dict):
+                namespaces.setdefault(namespace, {}).update(entries)
+    used = re.compile(r"\b(company|departments|roles|rules)\.([a-z_]+)")
+    text = "\n".join(p.read_text(encoding="utf-8") for folder in ("docs", "checklists") for p in (root / folder).rglob("*.*")
+                     if p.suffix in (".md", ".yml"))
+    text += "".join(f"\ndepartments.{d}" for d in re.findall(r"department: (\w+)", (root / "roster.yml").read_text(encoding="utf-8")))
+    keep = {"company": set(namespaces["company"])}
+    pending = set(used.findall(text))
+    while pending:
+        namespace, key = pending.pop()
+        if key in namespaces.get(namespace, {}) and key not in keep.setdefault(namespace, set()):
+            keep[namespace].add(key)
+            pending |= set(used.findall(yaml.safe_dump(namespaces[namespace][key], allow_unicode=True)))
+    # Roles and departments by their names only (the real ones link the real manual's pages); the corpus' words
+    # name them as plain text: written as their variables, as the manual does.
+    for ns in ("roles", "departments"):
+        for key in keep.get(ns, ()):
+            value = namespaces[ns][key]
+            namespaces[ns][key] = {"name": value["name"]} if isinstance(value, dict) else value
+    names = {(v["name"] if isinstance(v := namespaces[ns][key], dict) else v): f"{{{{ {ns}.{key} }}}}"
+             for ns in ("roles", "departments") for key in keep.get(ns, ())}
+    literal = re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
+    for path in (root / "docs").rglob("*.md"):
+        parts = re.split(r"(\{\{.*?\}\}|\{%.*?%\})", path.read_text(encoding="utf-8"))
+        path.write_text("".join(part if i % 2 else literal.sub(lambda m: names[m.group(0)], part)
+                                for i, part in enumerate(parts)), encoding="utf-8")
+
+    def variables(value):
+        if isinstance(value, str):
+            return literal.sub(lambda m: names[m.group(0)], value)
+        if isinstance(value, list):
+            return [variables(v) for v in value]
+        if isinstance(value, dict):
+            return {k: variables(v) for k, v in value.items()}
+        return value
+
+    for path in (root / "checklists").glob("*.yml"):
+        data = variables(yaml.safe_load(path.read_text(encoding="utf-8")))
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # and every fact kept is used somewhere: the home page names the ones the pages do not
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (root / "docs").rglob("*.md"))
+    unnamed = [f"{{{{ {ns}.{key} }}}}" for ns, keys in keep.items() for key in sorted(keys)
+               if not re.search(rf"\b{ns}\.{key}\b", text)]
+    with (root / "docs" / "index.md").open("a", encoding="utf-8") as home:
+        home.write("\n本基准手册还用到：" + "、".join(unnamed) + "。\n")
+    (root / "facts").mkdir(exist_ok=True)
+    for namespace, keys in keep.items():
+        body = {namespace: {key: namespaces[namespace][key] for key in sorted(keys)}}
+        (root / "facts" / f"{namespace}.yml").write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False),
+                                                      encoding="utf-8")
