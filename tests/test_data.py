@@ -120,10 +120,16 @@ def test_a_new_edition_follows_as_the_next_x0(tmp_path):
 
 
 def test_supersedes_names_the_entry_below(tmp_path):
+    # a version that exists, but not the one below: 1.2 skipping 1.1
+    text = register(entry_yaml("1.2", notice="衡总运〔2025〕40号", issued="2025-11-01", effective="2025-12-01", supersedes="1.0"),
+                    entry_yaml("1.1"), entry_yaml("1.0"))
+    assert errors_of(tmp_path, text) == [one(errors_of(tmp_path, text), "revisions[0].supersedes", "写的是“1.0”", "上一版本是 1.1")]
     one(errors_of(tmp_path, register(entry_yaml("1.1", supersedes="0.9"), entry_yaml("1.0"))), "supersedes", "上一版本是 1.0")
 
 
 def test_the_oldest_entry_supersedes_nothing_and_is_an_edition(tmp_path):
+    text = register(entry_yaml("2.0", **{**BASE["1.0"], "supersedes": "1.3"}))
+    assert errors_of(tmp_path, text) == [one(errors_of(tmp_path, text), "revisions[0].supersedes", "最早的一条", "写了“1.3”")]
     one(errors_of(tmp_path, register(entry_yaml("1.0", supersedes="0.9"))), "最早的一条", "supersedes")
     one(errors_of(tmp_path, register(entry_yaml("1.1"))), "第一条（最下面一条）应是全面换版")
 
