@@ -98,12 +98,13 @@ def injected(tmp_path_factory) -> Path:
 
 
 OUTPUTS = {"register": "revisions/index.html", "page history": "02-service/index.html",
-           "what changed": "revisions/1.1/index.html", "kit": "revisions/1.1-kit/index.html"}
+           "what changed": "revisions/1.1/index.html", "chapter redline": "revisions/1.1/02-service/index.html",
+           "kit": "revisions/1.1-kit/index.html"}
 FIELDS = {"summary": "概要", "reason": "原因", "description": "接听时限改为2声", "notice": "衡总运",
           "withdrawal reason": "撤回的原因写在这里", "withdrawal notice": "撤"}
 SHOWN = {"register": {"summary", "reason", "description", "notice", "withdrawal reason", "withdrawal notice"},
          "page history": {"description"}, "what changed": {"summary", "reason", "description", "notice", "withdrawal reason"},
-         "kit": {"summary", "reason", "description", "notice"}}
+         "chapter redline": {"description"}, "kit": {"summary", "reason", "description", "notice"}}
 
 
 @pytest.mark.parametrize("output", OUTPUTS)

@@ -181,6 +181,7 @@ def test_every_unpublished_version_is_published_oldest_first(published, archived
 
 @pytest.mark.parametrize("published, archived, requested, fragment", [
     (["1.0"], {"1.0"}, "1.0", "已经发布过"),
+    (["1.0", "1.1"], {"1.0", "1.1"}, "1.0", "版本 1.0（第1版）已经发布过"),   # older than the last published
     (["1.0"], {"1.0"}, "1.5", "不在修订登记册"),
     (["1.1"], {"1.0"}, None, "不是登记册中按顺序最早的几个版本"),
     (["1.0", "1.7"], {"1.0"}, None, "不在修订登记册中：已发布的修订不能删除"),
