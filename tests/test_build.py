@@ -49,6 +49,28 @@ def test_the_search_index_is_segmented_into_chinese_words(real_site):
     assert "\u200b投诉\u200b" in text or "投诉\u200b" in text
 
 
+def words(text: str) -> str:
+    """Text as the search index holds it, without jieba's word breaks and blanks: for finding one in the other."""
+    return re.sub(r"[\s\u200b]+", "", text)
+
+
+def test_every_checklist_item_and_record_column_is_in_the_search_index(real_site):
+    from lxml import html as lxml_html
+
+    docs = json.loads((real_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    codes = sorted(p.stem for p in (ROOT / "checklists").glob("*.yml"))
+    for code in codes:
+        page = lxml_html.fromstring((real_site / "forms" / code / "index.html").read_text(encoding="utf-8"))
+        expected = [words(cell.text_content()) for cell in page.xpath(
+            "//tr[contains(@class, 'manual-checklist__item')]/td[position() = 2 or position() = 3]"
+            " | //table[contains(@class, 'manual-record')]/thead//th")]
+        expected = [e for e in expected if e]
+        assert expected, f"forms/{code}/: no checklist item or record column found in the page"
+        indexed = words(" ".join(d["title"] + " " + d["text"] for d in docs if d["location"].split("#")[0] == f"forms/{code}/"))
+        missing = [e for e in expected if e not in indexed]
+        assert not missing, f"forms/{code}/: not in the search index: {missing[:5]}"
+
+
 def test_company_names_come_from_the_facts(real_site):
     page = article(real_site / "index.html")
     assert "衡远仪器有限公司" in text_of((real_site / "01-company" / "index.html").read_text(encoding="utf-8"))
