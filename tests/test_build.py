@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT, add_entry, article, build, commit, edit, entry, git, init_repo, manual, mini_project, text_of
 
@@ -59,6 +60,7 @@ def test_every_checklist_item_and_record_column_is_in_the_search_index(real_site
 
     docs = json.loads((real_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
     codes = sorted(p.stem for p in (ROOT / "checklists").glob("*.yml"))
+    shown = 0
     for code in codes:
         page = lxml_html.fromstring((real_site / "forms" / code / "index.html").read_text(encoding="utf-8"))
         expected = [words(cell.text_content()) for cell in page.xpath(
@@ -69,6 +71,15 @@ def test_every_checklist_item_and_record_column_is_in_the_search_index(real_site
         indexed = words(" ".join(d["title"] + " " + d["text"] for d in docs if d["location"].split("#")[0] == f"forms/{code}/"))
         missing = [e for e in expected if e not in indexed]
         assert not missing, f"forms/{code}/: not in the search index: {missing[:5]}"
+        # and in the chapter that shows the form, which the search ranks first
+        chapter = yaml.safe_load((ROOT / "checklists" / f"{code}.yml").read_text(encoding="utf-8"))["page"].removesuffix(".md")
+        if chapter == "index" or not re.search(rf'data-code="?{code.upper()}\b', (real_site / chapter / "index.html").read_text(encoding="utf-8")):
+            continue  # the chapter names the form without showing it
+        shown += 1
+        indexed = words(" ".join(d["text"] for d in docs if d["location"].split("#")[0] == f"{chapter}/"))
+        missing = [e for e in expected if e not in indexed]
+        assert not missing, f"{chapter}/ (which shows {code}): not in the search index: {missing[:5]}"
+    assert shown >= 10, f"only {shown} forms are shown in their chapter"
 
 
 def test_company_names_come_from_the_facts(real_site):
