@@ -3,6 +3,7 @@ the fault it guards against and checks the Chinese message, its file, line and f
 the test red (scripts/mutants.py shows it)."""
 from __future__ import annotations
 
+import datetime
 import textwrap
 from pathlib import Path
 
@@ -283,6 +284,72 @@ def test_withdrawal_rules(tmp_path, version, date, approver, fragment):
 def test_a_revision_is_withdrawn_once(tmp_path):
     w = WITHDRAWAL.format(v="1.1", d="2025-09-20", a="何建华")
     one(errors_of(tmp_path, register(entry_yaml("1.1"), entry_yaml("1.0"), withdrawals=w + w.replace("30号", "31号"))), "已经撤销过")
+
+
+# -- the register as loaded ------------------------------------------------------------------------------
+
+def test_the_register_holds_every_field_as_written(tmp_path):
+    withdrawal = WITHDRAWAL.format(v="1.1", d="2025-09-20", a="销售总部副总经理 何建华")
+    text = register(entry_yaml("1.1", changes="02-service.md,REC-02", retrain="[前台接待员, 服务工程师]"), entry_yaml("1.0"),
+                    withdrawals=withdrawal)
+    file = tmp_path / "revisions.yml"
+    file.write_text(text, encoding="utf-8")
+    loaded = reg.load_register(file, CONTEXT)
+    described = "具体说明本页改了什么内容。"
+    common = dict(summary="修订概要写在这里。", reason="修订原因写在这里。")
+    amendment = reg.Revision(
+        version=reg.Version(1, 1), kind="发文修订", issued=datetime.date(2025, 9, 10), effective=datetime.date(2025, 10, 1),
+        prepared_by="售后服务中心 林涛", reviewed_by="运营管理部 周敏", approved_by="销售总部副总经理 何建华",
+        retrain=("前台接待员", "服务工程师"), changes=(reg.Change("02-service.md", described), reg.Change("REC-02", described)),
+        notice="衡总运〔2025〕23号", supersedes=reg.Version(1, 0),
+        withdrawal=reg.Withdrawal(reg.Version(1, 1), "衡总运〔2025〕30号", datetime.date(2025, 9, 20), "发现修订内容有误需要撤回",
+                                  "销售总部副总经理 何建华"), **common)
+    edition = reg.Revision(
+        version=reg.Version(1, 0), kind="全面换版", issued=datetime.date(2025, 3, 1), effective=datetime.date(2025, 4, 1),
+        prepared_by="运营管理部 周敏", reviewed_by="人力资源部 王芳", approved_by="销售总部总经理 赵国强",
+        retrain=("前台接待员",), changes=(reg.Change("index.md", described),), **common)
+    assert loaded.revisions == (amendment, edition) and loaded.current == amendment and loaded.source == file
+    assert loaded.entries[0]["notice"] == "衡总运〔2025〕23号" and [e["version"] for e in loaded.entries] == ["1.1", "1.0"]
+    assert loaded.entry(reg.Version(1, 0)) is loaded.entries[1]
+    assert loaded.withdrawal_entries == ({"version": "1.1", "notice": "衡总运〔2025〕30号", "date": "2025-09-20",
+                                          "reason": "发现修订内容有误需要撤回", "approved_by": "销售总部副总经理 何建华"},)
+    # where an entry and its fields are, for messages
+    assert loaded.where(reg.Version(1, 1)) == f"{file}:2"
+    assert loaded.where(reg.Version(1, 1), "approved_by") == f"{file}:11"
+    assert loaded.where(reg.Version(1, 0), "changes") == f"{file}:{line_of(text, 'page: index.md')}"
+    assert loaded.where(reg.Version(1, 0), "notice") == f"{file}:{line_of(text, 'version:', 2)}"  # no such field: the entry
+    assert loaded.where(reg.Version(1, 7)) == f"{file}:1"
+    # looking revisions up
+    assert loaded["1.0"] == edition and loaded[reg.Version(1, 1)] == amendment
+    with pytest.raises(KeyError, match="修订登记册 revisions.yml 中没有版本 1.2"):
+        loaded["1.2"]
+    assert "1.0" in loaded and reg.Version(1, 1) in loaded and "1.2" not in loaded and "第一版" not in loaded
+    assert loaded.previous(amendment) == edition and loaded.previous(edition) is None
+    assert amendment.change_for("REC-02") == reg.Change("REC-02", described) and amendment.change_for("index.md") is None
+    assert amendment.pages == ("02-service.md", "REC-02") and [c.is_form for c in amendment.changes] == [False, True]
+    # as it stood when 1.0 was published
+    then = loaded.up_to(reg.Version(1, 0))
+    assert then.revisions == (edition,) and then.entries == (loaded.entries[1],) and then.current == edition
+    assert then.withdrawal_entries == loaded.withdrawal_entries and then.where(reg.Version(1, 0), "approved_by") == f"{file}:{line_of(text, 'approved_by', 2)}"
+    assert loaded.up_to(reg.Version(1, 1)).entries == loaded.entries
+
+
+def test_reading_the_register_checks_its_form_not_its_rules(tmp_path):
+    file = tmp_path / "revisions.yml"
+    file.write_text(register(entry_yaml("1.0"), entry_yaml("1.1")), encoding="utf-8")   # oldest first: against the rules
+    assert [str(r.version) for r in reg.read_register(file)] == ["1.0", "1.1"]
+
+    def refusal(text: str) -> list[tuple[int, str, str]]:
+        file.write_text(text, encoding="utf-8")
+        with pytest.raises(DataInvalid) as caught:
+            reg.read_register(file)
+        return [(e.line, e.field, e.message) for e in caught.value.errors]
+
+    assert refusal("- version: '1.0'\n") == [(1, "", "应为含 revisions 字段的映射")]
+    assert [field for _, field, _ in refusal(register(entry_yaml("1.0")).replace("    summary:", "    summery: x\n    summary:"))] \
+        == ["revisions[0].summery"]
+    assert refusal(register(entry_yaml("1.1", supersedes="0.9"), entry_yaml("1.0"))) == [
+        (2, "revisions", "“0.9”不是有效的版本号：版次从 1 开始")]
 
 
 # -- schema messages ------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ class Register:
     source: Path
     entries: tuple[dict, ...] = field(default=(), compare=False)  # the revisions as written, for the manifest
     withdrawal_entries: tuple[dict, ...] = field(default=(), compare=False)
-    lines: dict = field(default_factory=dict, compare=False)  # version -> line of its entry in the file
+    lines: dict = field(default_factory=dict, compare=False)  # version -> line of its entry; (version, key) -> of its field
 
     @property
     def current(self) -> Revision:
@@ -169,8 +169,7 @@ class Register:
     def where(self, version: Version, key: str | None = None) -> str:
         """file:line of a version's entry (or of one of its fields), for messages."""
         from .yamlfile import shown
-        line = self.lines.get((version, key)) if key else None
-        return f"{shown(self.source)}:{line or self.lines.get(version, 1)}"
+        return f"{shown(self.source)}:{self.lines.get((version, key)) or self.lines.get(version, 1)}"
 
     def entry(self, version: Version) -> dict:
         return next(e for e in self.entries if Version.parse(e["version"]) == version)
@@ -382,8 +381,6 @@ def build_register(document: Document) -> Register:
         version = Version.parse(entry["version"])
         lines[version] = document.line(("revisions", i))
         lines.update({(version, key): document.line(("revisions", i, key)) for key in entry})
-    for i, entry in enumerate(document.data.get("withdrawals", ())):
-        lines.update({("withdrawal", entry["version"], key): document.line(("withdrawals", i, key)) for key in entry})
     return Register(revisions, document.file, tuple(document.data["revisions"]),
                     tuple(document.data.get("withdrawals", ())), lines)
 
