@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, add_entry, article, build, commit, edit, entry, git, init_repo, manual, mini_project, text_of
+from conftest import ROOT, add_entry, article, build, commit, edit, entry, init_repo, manual, mini_project, text_of
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -28,7 +28,7 @@ def test_the_interface_is_chinese(real_site):
 
 
 def test_no_page_refers_to_another_host(real_site):
-    foreign = re.compile(r"""(?:src|href)=["']?(https?:)?//(?!manual\.example\.internal)[a-z0-9.-]+""", re.I)
+    foreign = re.compile(r"""(?:src|href)=["']?(https?:)?//(?!manual\.example\.internal)[a-z0-9.-]+""", re.IGNORECASE)
     for file in real_site.rglob("*.html"):
         found = foreign.findall(file.read_text(encoding="utf-8"))
         assert not found, f"{file}: {found}"

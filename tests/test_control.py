@@ -151,10 +151,10 @@ def test_an_added_and_a_removed_form_are_named_as_such(two, tmp_path):
     register = register_with(tmp_path, ["index.md", "OPS-01"])
     where = register.where(Version(1, 1))
     assert gates.registration_problems(register, register["1.1"], comparison) == [
-        f"{where}: 表格 REC-05（REC-05 修订阅读确认签名表）与 1.0 相比是新增的，但版本 1.1 的 changes 没有列出它："
-        "在 changes 中加一条 page: REC-05，写明改了什么（或撤回这处改动）",
-        f"{where}: 表格 REC-06（REC-06 过时资料回收销毁记录表）与 1.0 相比被删除了，但版本 1.1 的 changes 没有列出它："
-        "在 changes 中加一条 page: REC-06，写明改了什么（或撤回这处改动）",
+        (f"{where}: 表格 REC-05（REC-05 修订阅读确认签名表）与 1.0 相比是新增的，但版本 1.1 的 changes 没有列出它："
+         "在 changes 中加一条 page: REC-05，写明改了什么（或撤回这处改动）"),
+        (f"{where}: 表格 REC-06（REC-06 过时资料回收销毁记录表）与 1.0 相比被删除了，但版本 1.1 的 changes 没有列出它："
+         "在 changes 中加一条 page: REC-06，写明改了什么（或撤回这处改动）"),
         f"{where}: 版本 1.1 的 changes 列了 表格 OPS-01，但它与 1.0 相比没有改动：删去这一条，或完成这处修改",
     ]
 

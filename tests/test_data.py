@@ -12,7 +12,7 @@ import pytest
 from conftest import MINI, ROOT
 from opsmanual.control.edition import load_data, role_names
 from opsmanual.data import register as reg
-from opsmanual.data.facts import load_facts, literal_uses, unused_facts
+from opsmanual.data.facts import literal_uses, load_facts, unused_facts
 from opsmanual.data.forms import load_forms
 from opsmanual.data.roster import load_roster
 from opsmanual.data.snapshot import working_tree
@@ -32,11 +32,11 @@ def exists(version, page):
 CONTEXT = reg.Context(roster=ROSTER, role_names=ROLES, page_exists=exists)
 
 BASE = {
-    "1.0": dict(kind="全面换版", issued="2025-03-01", effective="2025-04-01", prepared="运营管理部 周敏",
-                reviewed="人力资源部 王芳", approved="销售总部总经理 赵国强", changes="index.md"),
-    "1.1": dict(kind="发文修订", notice="衡总运〔2025〕23号", issued="2025-09-10", effective="2025-10-01",
-                prepared="售后服务中心 林涛", reviewed="运营管理部 周敏", approved="销售总部副总经理 何建华",
-                changes="02-service.md", supersedes="1.0"),
+    "1.0": {"kind": "全面换版", "issued": "2025-03-01", "effective": "2025-04-01", "prepared": "运营管理部 周敏",
+                "reviewed": "人力资源部 王芳", "approved": "销售总部总经理 赵国强", "changes": "index.md"},
+    "1.1": {"kind": "发文修订", "notice": "衡总运〔2025〕23号", "issued": "2025-09-10", "effective": "2025-10-01",
+                "prepared": "售后服务中心 林涛", "reviewed": "运营管理部 周敏", "approved": "销售总部副总经理 何建华",
+                "changes": "02-service.md", "supersedes": "1.0"},
 }
 
 
@@ -209,7 +209,7 @@ def test_a_vague_description_is_refused(tmp_path):
 def test_people_are_roster_people_with_that_authority(tmp_path, field, value, fragment):
     errors = errors_of(tmp_path, register(entry_yaml("1.1", **{field: value}), entry_yaml("1.0")))
     message = one(errors, fragment)
-    assert f"{dict(prepared='prepared_by', reviewed='reviewed_by', approved='approved_by')[field]}" in message
+    assert f"{ {'prepared': 'prepared_by', 'reviewed': 'reviewed_by', 'approved': 'approved_by'}[field]}" in message
 
 
 def test_the_name_alone_is_enough(tmp_path):
@@ -296,7 +296,7 @@ def test_the_register_holds_every_field_as_written(tmp_path):
     file.write_text(text, encoding="utf-8")
     loaded = reg.load_register(file, CONTEXT)
     described = "具体说明本页改了什么内容。"
-    common = dict(summary="修订概要写在这里。", reason="修订原因写在这里。")
+    common = {"summary": "修订概要写在这里。", "reason": "修订原因写在这里。"}
     amendment = reg.Revision(
         version=reg.Version(1, 1), kind="发文修订", issued=datetime.date(2025, 9, 10), effective=datetime.date(2025, 10, 1),
         prepared_by="售后服务中心 林涛", reviewed_by="运营管理部 周敏", approved_by="销售总部副总经理 何建华",
@@ -421,7 +421,7 @@ def test_the_sequence_rules_in_full(tmp_path):
 
 
 def test_the_kind_and_date_rules_in_full(tmp_path):
-    people = dict(prepared=BASE["1.0"]["prepared"], reviewed=BASE["1.0"]["reviewed"], approved=BASE["1.0"]["approved"])
+    people = {"prepared": BASE["1.0"]["prepared"], "reviewed": BASE["1.0"]["reviewed"], "approved": BASE["1.0"]["approved"]}
     text = register(entry_yaml("1.1", kind="全面换版", effective="2025-09-01", **people), entry_yaml("1.0"))
     assert in_full(tmp_path, text) == [
         (3, "revisions[0].kind", "版本 1.1 是一次修订，应为发文修订，不是全面换版"),
@@ -433,7 +433,7 @@ def test_the_kind_and_date_rules_in_full(tmp_path):
         (6, "revisions[0].effective", "生效日期 2025-03-15 早于上一版本 1.0 的生效日期 2025-04-01"),
     ]
     # the same day is not earlier: effective on the issue day, issued and effective on the day of the one below
-    same_day = dict(issued="2025-03-01", effective="2025-03-01")
+    same_day = {"issued": "2025-03-01", "effective": "2025-03-01"}
     assert in_full(tmp_path, register(entry_yaml("1.1", issued="2025-03-01", effective="2025-04-01"), entry_yaml("1.0"))) == []
     assert in_full(tmp_path, register(entry_yaml("1.0", **same_day))) == []
 

@@ -94,7 +94,7 @@ def test_killed_before_the_push_the_next_publish_pushes(tmp_path):
 def can_mount() -> bool:
     """A private mount namespace (root, or a kernel that lets this user make one): for a real read-only file
     system and a real full disk."""
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True, check=False)
     return probe.returncode == 0
 
 
@@ -103,7 +103,7 @@ needs_mounts = pytest.mark.skipif(not can_mount(), reason="no private mount name
 
 def in_namespace(script: str) -> subprocess.CompletedProcess:
     return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-ec", script], capture_output=True,
-                          text=True, env={**os.environ, **ENV}, timeout=600)
+                          text=True, env={**os.environ, **ENV}, timeout=600, check=False)
 
 
 @needs_mounts
@@ -128,7 +128,7 @@ def test_a_full_disk_is_named_and_the_next_publish_completes(tmp_path):
     repo = init_repo(mini_project(tmp_path / "repo"))
     assert manual(repo, "publish").returncode == 0
     prepare(repo)
-    used = int(subprocess.run(["du", "-sk", str(repo)], capture_output=True, text=True).stdout.split()[0])
+    used = int(subprocess.run(["du", "-sk", str(repo)], capture_output=True, text=True, check=False).stdout.split()[0])
     disk = tmp_path / "disk"
     disk.mkdir()
     script = (f"mount -t tmpfs -o size={used + 300}k tmpfs '{disk}'; cp -a '{repo}' '{disk}/repo'; cd '{disk}/repo'; "

@@ -374,5 +374,5 @@ def test_the_shipped_history_is_published_from_its_archives_with_no_broken_link(
     lychee = shutil.which("lychee") or str(Path(__import__("sys").executable).with_name("lychee"))
     raw = subprocess.run([lychee, "--offline", "--include-fragments", "--no-progress", "--root-dir", str(tree),
                           "--index-files", "index.html", *[str(p) for p in sorted(tree.glob("[0-9]*/**/*.html"))]],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     assert raw.returncode == 0, raw.stdout[-3000:]

@@ -10,10 +10,10 @@ field, so that every rule can be tested (and its removal noticed) on its own.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import total_ordering
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .roster import Roster, person_errors
 from .yamlfile import DataError, DataInvalid, Document, load, validate
@@ -29,7 +29,7 @@ class Version:
     amendment: int
 
     @classmethod
-    def parse(cls, text: str) -> "Version":
+    def parse(cls, text: str) -> Version:
         try:
             edition, amendment = (int(part) for part in str(text).split("."))
         except ValueError:
@@ -41,7 +41,7 @@ class Version:
     def __str__(self) -> str:
         return f"{self.edition}.{self.amendment}"
 
-    def __lt__(self, other: "Version") -> bool:
+    def __lt__(self, other: Version) -> bool:
         return (self.edition, self.amendment) < (other.edition, other.amendment)
 
     @property
@@ -55,10 +55,10 @@ class Version:
     def is_reissue(self) -> bool:
         return self.amendment == 0
 
-    def next_amendment(self) -> "Version":
+    def next_amendment(self) -> Version:
         return Version(self.edition, self.amendment + 1)
 
-    def next_edition(self) -> "Version":
+    def next_edition(self) -> Version:
         return Version(self.edition + 1, 0)
 
 
@@ -110,7 +110,7 @@ class Revision:
         return next((c for c in self.changes if c.page == page), None)
 
     @classmethod
-    def from_data(cls, data: dict, withdrawal: Withdrawal | None = None) -> "Revision":
+    def from_data(cls, data: dict, withdrawal: Withdrawal | None = None) -> Revision:
         return cls(
             version=Version.parse(data["version"]), kind=data["kind"],
             issued=datetime.date.fromisoformat(data["issued"]),
@@ -160,7 +160,7 @@ class Register:
         index = self.revisions.index(revision)
         return self.revisions[index + 1] if index + 1 < len(self.revisions) else None
 
-    def up_to(self, version: Version) -> "Register":
+    def up_to(self, version: Version) -> Register:
         """The register as it stood when a version was published: that entry and the ones below it."""
         keep = tuple(r for r in self.revisions if not version < r.version)
         entries = tuple(e for e in self.entries if not version < Version.parse(e["version"]))
@@ -301,7 +301,7 @@ def check_people(document: Document, context: Context) -> list[DataError]:
         issued = datetime.date.fromisoformat(entry["issued"])
         for key, action in (("prepared_by", "prepare"), ("reviewed_by", "review"), ("approved_by", "approve")):
             errors += person_errors(roster, entry[key], action, entry["kind"], issued,
-                                    lambda message, key=key: document.error(path + (key,), message))
+                                    lambda message, key=key, path=path: document.error(path + (key,), message))
         preparer = roster.find(entry["prepared_by"])
         for key, name in (("approved_by", "批准人"), ("reviewed_by", "审核人")):
             other = roster.find(entry[key])
