@@ -325,6 +325,8 @@ def test_the_register_holds_every_field_as_written(tmp_path):
         loaded["1.2"]
     assert "1.0" in loaded and reg.Version(1, 1) in loaded and "1.2" not in loaded and "第一版" not in loaded
     assert loaded.previous(amendment) == edition and loaded.previous(edition) is None
+    shipped = reg.read_register(ROOT / "revisions.yml")
+    assert [shipped.previous(r) for r in shipped] == [*shipped.revisions[1:], None] and len(shipped) >= 4
     assert amendment.change_for("REC-02") == reg.Change("REC-02", described) and amendment.change_for("index.md") is None
     assert amendment.pages == ("02-service.md", "REC-02") and [c.is_form for c in amendment.changes] == [False, True]
     # as it stood when 1.0 was published

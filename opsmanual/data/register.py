@@ -202,21 +202,29 @@ def check_sequence(document: Document) -> list[DataError]:
             errors.append(document.error(path + ("version",), f"版本 {version} 登记了两次（第一次在第 {document.line(('revisions', seen[version]))} 行）"))
             continue
         seen[version] = index
-        if index + 1 >= len(entries):
-            if entry.get("supersedes"):
-                errors.append(document.error(path + ("supersedes",), f"最早的一条修订不替代登记册中的任何版本，不应写 supersedes（写了“{entry['supersedes']}”）"))
-            if not version.is_reissue:
-                errors.append(document.error(path + ("version",), f"登记册的第一条（最下面一条）应是全面换版 X.0，不是 {version}"))
+        if index + 1 < len(entries):
+            errors += _follows(document, path, entry, version, entries[index + 1])
             continue
-        _, older, older_version = entries[index + 1]
-        if not older_version < version:
-            errors.append(document.error(path + ("version",), f"修订应按新到旧排列：{version} 排在了 {older_version} 上面"))
-        elif version.edition == older_version.edition and version != older_version.next_amendment():
-            errors.append(document.error(path + ("version",), f"修订次序要连续：{older_version} 之后是 {older_version.next_amendment()}，不是 {version}"))
-        elif version.edition != older_version.edition and version != older_version.next_edition():
-            errors.append(document.error(path + ("version",), f"{older_version} 之后的新版应为 {older_version.next_edition()}，不是 {version}"))
-        if entry.get("supersedes", older["version"]) != older["version"]:
-            errors.append(document.error(path + ("supersedes",), f"supersedes 写的是“{entry['supersedes']}”，但登记册中的上一版本是 {older['version']}"))
+        # the oldest entry
+        if entry.get("supersedes"):
+            errors.append(document.error(path + ("supersedes",), f"最早的一条修订不替代登记册中的任何版本，不应写 supersedes（写了“{entry['supersedes']}”）"))
+        if not version.is_reissue:
+            errors.append(document.error(path + ("version",), f"登记册的第一条（最下面一条）应是全面换版 X.0，不是 {version}"))
+    return errors
+
+
+def _follows(document: Document, path: tuple, entry: dict, version: Version, below: tuple[int, dict, Version]) -> list[DataError]:
+    """The errors of an entry against the one below it: newer, numbered next, superseding it."""
+    errors = []
+    _, older, older_version = below
+    if not older_version < version:
+        errors.append(document.error(path + ("version",), f"修订应按新到旧排列：{version} 排在了 {older_version} 上面"))
+    elif version.edition == older_version.edition and version != older_version.next_amendment():
+        errors.append(document.error(path + ("version",), f"修订次序要连续：{older_version} 之后是 {older_version.next_amendment()}，不是 {version}"))
+    elif version.edition != older_version.edition and version != older_version.next_edition():
+        errors.append(document.error(path + ("version",), f"{older_version} 之后的新版应为 {older_version.next_edition()}，不是 {version}"))
+    if entry.get("supersedes", older["version"]) != older["version"]:
+        errors.append(document.error(path + ("supersedes",), f"supersedes 写的是“{entry['supersedes']}”，但登记册中的上一版本是 {older['version']}"))
     return errors
 
 
