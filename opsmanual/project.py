@@ -67,7 +67,7 @@ class Project:
             return str(path)
 
     @classmethod
-    def from_config(cls, config, options) -> "Project":
+    def from_config(cls, config, options) -> Project:
         """From mkdocs' validated config and the plugin's (opsmanual.site.config.ManualConfig)."""
         from .site.config import ENVIRONMENT
 
@@ -88,7 +88,7 @@ class Project:
         )
 
     @classmethod
-    def load(cls, root: Path) -> "Project":
+    def load(cls, root: Path) -> Project:
         """Read mkdocs.yml of a project folder (what the CLI does; the plugin gets the same from mkdocs)."""
         from mkdocs.config import load_config
         from mkdocs.exceptions import ConfigurationError

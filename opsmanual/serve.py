@@ -8,7 +8,6 @@ is a draft (every page says so); strict failure is for `check`, `publish` and CI
 from __future__ import annotations
 
 import html
-import io
 import logging
 import shutil
 import tempfile
@@ -55,7 +54,7 @@ class PreviewServer(LiveReloadServer):
 
     def _serve_request(self, environ, start_response):
         path = environ["PATH_INFO"]
-        if self.error is not None and not path.startswith("/livereload/") and (path.endswith("/") or path.endswith(".html")):
+        if self.error is not None and not path.startswith("/livereload/") and path.endswith(("/", ".html")):
             content = self._inject_js_into_html(self.error.encode("utf-8"), self._visible_epoch)
             start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(content)))])
             return [content]
@@ -81,7 +80,7 @@ def serve(project: Project, address: str) -> int:
             with lock:
                 build(config, serve_url=serve_url)
             error = None
-        except BaseException as exc:  # noqa: BLE001 - any failure of a page, macro or YAML is shown, not fatal
+        except BaseException as exc:  # any failure of a page, macro or YAML is shown, not fatal
             if isinstance(exc, KeyboardInterrupt):
                 raise
             lines = [line for line in capture.lines if line] or [translate(str(exc)) or traceback.format_exc(limit=3)]

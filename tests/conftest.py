@@ -61,7 +61,7 @@ def mini_project(target: Path) -> Path:
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
     result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=repo, capture_output=True, text=True,
-                            env={**os.environ, **GIT_IDENTITY})
+                            env={**os.environ, **GIT_IDENTITY}, check=False)
     if check:
         assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
     return result.stdout.strip()
@@ -82,14 +82,14 @@ def commit(repo: Path, message: str) -> None:
 def manual(repo: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     """The `manual` command in a repository, as an editor runs it."""
     return subprocess.run([sys.executable, "-m", "opsmanual.cli", *args], cwd=repo, capture_output=True, text=True,
-                          env={**os.environ, **ENV, **QUICK, **(env or {})}, timeout=timeout)
+                          env={**os.environ, **ENV, **QUICK, **(env or {})}, timeout=timeout, check=False)
 
 
 def build(project: Path, site: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """mkdocs build --strict of a project folder; returns the finished process (not checked)."""
     site = site or project / "site"
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                          cwd=project, capture_output=True, text=True, env={**os.environ, **ENV, **(env or {})})
+                          cwd=project, capture_output=True, text=True, env={**os.environ, **ENV, **(env or {})}, check=False)
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -122,14 +122,14 @@ def text_of(html: str) -> str:
     """The words of an HTML page (tags out, whitespace collapsed)."""
     import html as html_module
 
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
     return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
 
 def article(path: Path) -> str:
     """The words of a built page's article."""
     page = path.read_text(encoding="utf-8")
-    match = re.search(r"<article\b.*?</article>", page, re.S)
+    match = re.search(r"<article\b.*?</article>", page, re.DOTALL)
     return text_of(match.group(0) if match else page)
 
 

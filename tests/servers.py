@@ -100,15 +100,14 @@ class Nginx:
         user = "user root;\n" if os.geteuid() == 0 else ""
         (self.folder / "nginx.conf").write_text(WRAPPER.format(user=user, dir=self.folder), encoding="utf-8")
 
-    def start(self) -> "Nginx":
+    def start(self) -> Nginx:
         for attempt in range(5):
             self.configure(free_port())
-            check = subprocess.run(self.command("-t"), capture_output=True, text=True)
+            check = subprocess.run(self.command("-t"), capture_output=True, text=True, check=False)
             assert check.returncode == 0, f"nginx -t refused the configuration:\n{check.stderr}"
             self.check = check.stderr
-            log = open(self.folder / "stderr.log", "w")
-            self.process = subprocess.Popen(self.command("-g", "daemon off;"), stdout=log, stderr=subprocess.STDOUT)
-            log.close()
+            with open(self.folder / "stderr.log", "w") as log:
+                self.process = subprocess.Popen(self.command("-g", "daemon off;"), stdout=log, stderr=subprocess.STDOUT)
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and self.process.poll() is None:
                 try:

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import ROOT, add_entry, article, build, commit, edit, entry, git, init_repo, manual, mini_project, text_of
+from conftest import ROOT, add_entry, article, build, commit, edit, entry, init_repo, manual, mini_project, text_of
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -27,7 +28,7 @@ def test_the_interface_is_chinese(real_site):
 
 
 def test_no_page_refers_to_another_host(real_site):
-    foreign = re.compile(r"""(?:src|href)=["']?(https?:)?//(?!manual\.example\.internal)[a-z0-9.-]+""", re.I)
+    foreign = re.compile(r"""(?:src|href)=["']?(https?:)?//(?!manual\.example\.internal)[a-z0-9.-]+""", re.IGNORECASE)
     for file in real_site.rglob("*.html"):
         found = foreign.findall(file.read_text(encoding="utf-8"))
         assert not found, f"{file}: {found}"
@@ -47,6 +48,38 @@ def test_the_search_index_is_segmented_into_chinese_words(real_site):
     assert index["config"]["lang"] == ["zh"]
     text = " ".join(doc["text"] for doc in index["docs"])
     assert "\u200b投诉\u200b" in text or "投诉\u200b" in text
+
+
+def words(text: str) -> str:
+    """Text as the search index holds it, without jieba's word breaks and blanks: for finding one in the other."""
+    return re.sub(r"[\s\u200b]+", "", text)
+
+
+def test_every_checklist_item_and_record_column_is_in_the_search_index(real_site):
+    from lxml import html as lxml_html
+
+    docs = json.loads((real_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    codes = sorted(p.stem for p in (ROOT / "checklists").glob("*.yml"))
+    shown = 0
+    for code in codes:
+        page = lxml_html.fromstring((real_site / "forms" / code / "index.html").read_text(encoding="utf-8"))
+        expected = [words(cell.text_content()) for cell in page.xpath(
+            "//tr[contains(@class, 'manual-checklist__item')]/td[position() = 2 or position() = 3]"
+            " | //table[contains(@class, 'manual-record')]/thead//th")]
+        expected = [e for e in expected if e]
+        assert expected, f"forms/{code}/: no checklist item or record column found in the page"
+        indexed = words(" ".join(d["title"] + " " + d["text"] for d in docs if d["location"].split("#")[0] == f"forms/{code}/"))
+        missing = [e for e in expected if e not in indexed]
+        assert not missing, f"forms/{code}/: not in the search index: {missing[:5]}"
+        # and in the chapter that shows the form, which the search ranks first
+        chapter = yaml.safe_load((ROOT / "checklists" / f"{code}.yml").read_text(encoding="utf-8"))["page"].removesuffix(".md")
+        if chapter == "index" or not re.search(rf'data-code="?{code.upper()}\b', (real_site / chapter / "index.html").read_text(encoding="utf-8")):
+            continue  # the chapter names the form without showing it
+        shown += 1
+        indexed = words(" ".join(d["text"] for d in docs if d["location"].split("#")[0] == f"{chapter}/"))
+        missing = [e for e in expected if e not in indexed]
+        assert not missing, f"{chapter}/ (which shows {code}): not in the search index: {missing[:5]}"
+    assert shown >= 10, f"only {shown} forms are shown in their chapter"
 
 
 def test_company_names_come_from_the_facts(real_site):
@@ -98,12 +131,13 @@ def injected(tmp_path_factory) -> Path:
 
 
 OUTPUTS = {"register": "revisions/index.html", "page history": "02-service/index.html",
-           "what changed": "revisions/1.1/index.html", "kit": "revisions/1.1-kit/index.html"}
+           "what changed": "revisions/1.1/index.html", "chapter redline": "revisions/1.1/02-service/index.html",
+           "kit": "revisions/1.1-kit/index.html"}
 FIELDS = {"summary": "概要", "reason": "原因", "description": "接听时限改为2声", "notice": "衡总运",
           "withdrawal reason": "撤回的原因写在这里", "withdrawal notice": "撤"}
 SHOWN = {"register": {"summary", "reason", "description", "notice", "withdrawal reason", "withdrawal notice"},
          "page history": {"description"}, "what changed": {"summary", "reason", "description", "notice", "withdrawal reason"},
-         "kit": {"summary", "reason", "description", "notice"}}
+         "chapter redline": {"description"}, "kit": {"summary", "reason", "description", "notice"}}
 
 
 @pytest.mark.parametrize("output", OUTPUTS)

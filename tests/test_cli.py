@@ -1,5 +1,6 @@
 """The editor's commands: every one in --help, Chinese messages without a traceback, `preview` serving the
-published versions, and `serve` that stays up whatever is wrong with a page, a macro or a YAML file."""
+published versions, and `serve` that stays up whatever is wrong with a page, a macro or a YAML file; the code
+passes ruff."""
 from __future__ import annotations
 
 import os
@@ -11,12 +12,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from conftest import ENV, ROOT, edit, manual
 from opsmanual.cli import parser
 
 COMMANDS = tuple(next(action for action in parser()._actions if action.dest == "command").choices)
+
+
+def test_the_code_passes_ruff():
+    """ruff's lint (pyproject.toml, [tool.ruff]) over the package, the tests and the scripts, so CI runs it."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
+                             "opsmanual", "tests", "scripts"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All checks passed" in result.stdout
 
 
 def test_every_command_is_in_the_help_and_the_readme_agrees():
@@ -24,7 +31,7 @@ def test_every_command_is_in_the_help_and_the_readme_agrees():
     result = manual(ROOT, "--help")
     assert result.returncode == 0
     for command in COMMANDS:
-        assert re.search(rf"^\s+{command}\s", result.stdout, re.M), f"{command} missing from --help:\n{result.stdout}"
+        assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE), f"{command} missing from --help:\n{result.stdout}"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in COMMANDS:
         assert f"./manual {command}" in readme, f"README does not show ./manual {command}"
@@ -47,7 +54,7 @@ def test_validate_reports_in_chinese_with_file_line_and_field(mini):
 
 def test_outside_a_manual_it_says_where_to_run(tmp_path):
     result = subprocess.run([sys.executable, "-m", "opsmanual.cli", "validate"], cwd=tmp_path, capture_output=True, text=True,
-                            env={**os.environ, **ENV})
+                            env={**os.environ, **ENV}, check=False)
     assert result.returncode == 1 and "找不到手册" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -89,7 +96,7 @@ def wait_for(url: str, test=lambda text: True, timeout: float = 90) -> str:
 class Server:
     def __init__(self, folder: Path, *args: str):
         self.port = free_port()
-        self.log = open(folder.parent / f"server-{self.port}.log", "w")
+        self.log = open(folder.parent / f"server-{self.port}.log", "w")  # noqa: SIM115 - the server's output while it runs
         self.process = subprocess.Popen([sys.executable, "-m", "opsmanual.cli", *args], cwd=folder, stdout=self.log,
                                         stderr=subprocess.STDOUT, env={**os.environ, **ENV, "MANUAL_ADDR": f"127.0.0.1:{self.port}"})
 

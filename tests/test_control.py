@@ -143,6 +143,22 @@ def test_an_unregistered_change_and_an_unchanged_registered_page_are_refused(two
     assert gates.registration_problems(register, register["1.1"], comparison) == []
 
 
+def test_an_added_and_a_removed_form_are_named_as_such(two, tmp_path):
+    old, new = two
+    (old / "checklists" / "rec-05.yml").unlink()
+    (new / "checklists" / "rec-06.yml").unlink()
+    comparison = compare(content(), snapshot_of(old, "1.0"), snapshot_of(new))
+    register = register_with(tmp_path, ["index.md", "OPS-01"])
+    where = register.where(Version(1, 1))
+    assert gates.registration_problems(register, register["1.1"], comparison) == [
+        (f"{where}: 表格 REC-05（REC-05 修订阅读确认签名表）与 1.0 相比是新增的，但版本 1.1 的 changes 没有列出它："
+         "在 changes 中加一条 page: REC-05，写明改了什么（或撤回这处改动）"),
+        (f"{where}: 表格 REC-06（REC-06 过时资料回收销毁记录表）与 1.0 相比被删除了，但版本 1.1 的 changes 没有列出它："
+         "在 changes 中加一条 page: REC-06，写明改了什么（或撤回这处改动）"),
+        f"{where}: 版本 1.1 的 changes 列了 表格 OPS-01，但它与 1.0 相比没有改动：删去这一条，或完成这处修改",
+    ]
+
+
 def test_the_first_edition_describes_itself(two, tmp_path):
     _, new = two
     register = register_with(tmp_path, ["02-service.md"])
@@ -181,6 +197,7 @@ def test_every_unpublished_version_is_published_oldest_first(published, archived
 
 @pytest.mark.parametrize("published, archived, requested, fragment", [
     (["1.0"], {"1.0"}, "1.0", "已经发布过"),
+    (["1.0", "1.1"], {"1.0", "1.1"}, "1.0", "版本 1.0（第1版）已经发布过"),   # older than the last published
     (["1.0"], {"1.0"}, "1.5", "不在修订登记册"),
     (["1.1"], {"1.0"}, None, "不是登记册中按顺序最早的几个版本"),
     (["1.0", "1.7"], {"1.0"}, None, "不在修订登记册中：已发布的修订不能删除"),
@@ -192,6 +209,20 @@ def test_the_plan_is_refused(published, archived, requested, fragment):
     assert isinstance(plan, str) and fragment in plan, plan
 
 
+def test_the_refusals_name_every_version_and_the_next_number():
+    def refusal(published, archived=(), requested=None):
+        plan = gates.publication_plan(three(), [Version.parse(v) for v in published], {Version.parse(v) for v in archived},
+                                      Version.parse(requested) if requested else None)
+        assert isinstance(plan, str), plan
+        return plan
+
+    assert refusal(["1.0", "1.7", "1.9"]).startswith("gh-pages 上已发布的版本 1.7、1.9 不在修订登记册中")
+    assert refusal(["1.1", "1.2"]).startswith("已发布的版本 1.1、1.2 不是登记册中按顺序最早的几个版本")
+    assert refusal([]).startswith("版本 1.0、1.1 尚未发布，也没有源文件存档")
+    assert refusal(["1.0", "1.1"], ["1.0", "1.1"], "1.1") == \
+        "版本 1.1（第1版第1次修订）已经发布过；已发布的版本不能更改：如需更正，请登记新的修订 1.3"
+
+
 def test_review_dates():
     today = datetime.date(2026, 12, 1)
     errors, warnings = gates.review_problems({"a.md": datetime.date(2026, 11, 30), "b.md": datetime.date(2026, 12, 31),
@@ -199,6 +230,8 @@ def test_review_dates():
     assert errors == ["页面 a.md 应在 2026-11-30 前复审，已过期 1 天：复审后更新页首的 review 日期",
                       "页面 d.md 的页首没有下次复审日期（review: YYYY-MM-DD）"]
     assert warnings == ["页面 b.md 应在 2026-12-31 前复审（还有 30 天）"]
+    # due today is not yet overdue
+    assert gates.review_problems({"a.md": today}, today, 30) == ([], ["页面 a.md 应在 2026-12-01 前复审（还有 0 天）"])
 
 
 # -- published history is verified -----------------------------------------------------------------

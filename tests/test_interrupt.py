@@ -92,7 +92,7 @@ def test_killed_before_the_push_the_next_publish_pushes(tmp_path):
 def can_mount() -> bool:
     """A private mount namespace (root, or a kernel that lets this user make one): for a real read-only file
     system and a real full disk."""
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True, check=False)
     return probe.returncode == 0
 
 
@@ -101,7 +101,7 @@ needs_mounts = pytest.mark.skipif(not can_mount(), reason="no private mount name
 
 def in_namespace(script: str) -> subprocess.CompletedProcess:
     return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-ec", script], capture_output=True,
-                          text=True, env={**os.environ, **ENV}, timeout=600)
+                          text=True, env={**os.environ, **ENV}, timeout=600, check=False)
 
 
 @needs_mounts
@@ -123,7 +123,7 @@ def test_a_read_only_repository_is_named_and_nothing_is_half_done(repo):
 def test_a_full_disk_is_named_and_the_next_publish_completes(repo, tmp_path):
     """The repository on a disk with room for itself and little more: the publication fails with "磁盘空间已满"
     and no traceback; with room again, the next publish completes it."""
-    used = int(subprocess.run(["du", "-sk", str(repo)], capture_output=True, text=True).stdout.split()[0])
+    used = int(subprocess.run(["du", "-sk", str(repo)], capture_output=True, text=True, check=False).stdout.split()[0])
     disk = tmp_path / "disk"
     disk.mkdir()
     script = (f"mount -t tmpfs -o size={used + 300}k tmpfs '{disk}'; cp -a '{repo}' '{disk}/repo'; cd '{disk}/repo'; "

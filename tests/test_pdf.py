@@ -50,7 +50,7 @@ def test_every_published_version_has_its_pdf_in_the_manifest_and_sha256sums(tree
         assert hashlib.sha256(pdf.read_bytes()).hexdigest() == item["pdf"]["sha256"]
         assert f"{item['pdf']['sha256']}  {version}/manual-{version}.pdf" in sums
         assert len(PdfReader(pdf).pages) == item["pdf"]["pages"]
-    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tree, capture_output=True, text=True)
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tree, capture_output=True, text=True, check=False)
     assert check.returncode == 0 and check.stdout.count(": OK") == len(manifest["versions"]), check.stdout + check.stderr
 
 

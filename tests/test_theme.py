@@ -43,7 +43,7 @@ def test_no_template_of_ours_has_an_inline_script():
     templates = list((ROOT / "overrides").rglob("*.html")) + list((ROOT / "opsmanual" / "render" / "templates").glob("*.html"))
     for template in templates:
         text = template.read_text(encoding="utf-8")
-        for match in re.finditer(r"<script\b([^>]*)>(.*?)</script>", text, re.S):
+        for match in re.finditer(r"<script\b([^>]*)>(.*?)</script>", text, re.DOTALL):
             assert "src=" in match.group(1) or "application/json" in match.group(1) or not match.group(2).strip(), \
                 f"{template}: inline script"
         assert not re.search(r"\son[a-z]+=\"", text), f"{template}: an inline event handler"

@@ -162,7 +162,7 @@ def open_edition(project: Project, content: ContentSource, today: datetime.date,
             raise DataInvalid([])  # pragma: no cover - the publisher checks the archive first
     else:
         snapshot = working_tree(project)
-    snapshot.forms  # load (and check) the facts and forms first: their errors come before the register's
+    _ = snapshot.forms  # load (and check) the facts and forms first: their errors come before the register's
     full, roster = load_data(project, snapshot)
     if project.build_version:
         revision = full[version]

@@ -45,7 +45,7 @@ class Manifest:
     versions: dict[Version, PublishedVersion] = field(default_factory=dict)
 
     @classmethod
-    def loads(cls, text: str | None) -> "Manifest":
+    def loads(cls, text: str | None) -> Manifest:
         if not text:
             return cls()
         data = json.loads(text)

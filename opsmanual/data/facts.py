@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .yamlfile import DataError, DataInvalid, load, shown
 
 FACTS_DIR = "facts"
 # A Jinja expression or statement in the text: what is inside is a variable, not a literal.
-JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 RESERVED = frozenset(name for name in dir(dict) if not name.startswith("_"))
 
@@ -237,7 +238,7 @@ def literal_uses(facts: Facts, files: list[Path]) -> list[LiteralUse]:
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         taken = bytearray(len(text) + 1)  # 1 where a match was already reported
 
-        def line_of(offset: int) -> int:
+        def line_of(offset: int, line_starts: list[int] = line_starts) -> int:
             return bisect.bisect_right(line_starts, offset)
 
         for fact, pattern in restatements:

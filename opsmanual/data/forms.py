@@ -5,9 +5,9 @@ loaded, so the model holds the words that are printed.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from .yamlfile import DataError, DataInvalid, Document, load, render_strings, validate
 
@@ -44,7 +44,7 @@ class Field:
     lines: int = 1
 
     @classmethod
-    def from_data(cls, data) -> "Field":
+    def from_data(cls, data) -> Field:
         if isinstance(data, str):
             return cls(data)
         return cls(data["label"], tuple(data.get("options", ())), data.get("lines", 1))
@@ -107,7 +107,7 @@ class Form:
         return PERIODS.get(self.period, "")
 
     @classmethod
-    def from_data(cls, data: dict, source: Path) -> "Form":
+    def from_data(cls, data: dict, source: Path) -> Form:
         def fields(key):
             return tuple(Field.from_data(f) for f in data.get(key, ()))
 

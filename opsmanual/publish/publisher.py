@@ -14,20 +14,20 @@ import hashlib
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from .. import linkcheck
 from ..control import gates
 from ..control.edition import load_data
 from ..control.manifest import Manifest, PublishedVersion, verify
-from ..control.status import Dated, in_force, state_of, PENDING
+from ..control.status import PENDING, Dated, in_force, state_of
 from ..data.register import Register, Version, read_register
 from ..data.snapshot import archived, working_tree
 from ..data.yamlfile import DataInvalid
 from ..errors import ManualError, explain_os_error
 from ..project import Project, today
-from .. import linkcheck
 from . import faults
 from .archive import remove_archive, write_archive
 from .build import build_site
@@ -144,7 +144,7 @@ class Publisher:
                                      f"排除问题后再运行同一条命令，会只完成推送") from None
 
     def _activate(self) -> tuple[Version | None, Version]:
-        register, manifest = self._prepare_pages_change()
+        _register, manifest = self._prepare_pages_change()
         before, now = self.pages.default(), self.default_version(manifest)
         if before == now:
             self.progress.note(f"{self.clock()}：现行版本仍为 {now} {now.title}，不需要切换")
@@ -266,7 +266,7 @@ class Publisher:
     def load_register(self) -> Register:
         snapshot = working_tree(self.project)
         try:
-            snapshot.forms
+            _ = snapshot.forms  # the facts and forms first: their errors come before the register's
             register, _ = load_data(self.project, snapshot)
         except DataInvalid as exc:
             raise PublishRefused("手册的数据有误：\n" + "\n".join(f"  {e}" for e in exc.errors)) from None

@@ -19,7 +19,7 @@ from .blocks import diagram_text
 FOLDER = "diagrams"
 # superfences' mermaid fence: <pre class="mermaid"><code>source</code></pre>, with whatever classes and attributes
 # were added since (a change bar: class "manual-changed" and data-manual-changed), which the figure keeps.
-MERMAID = re.compile(r'<pre class="mermaid(?P<classes>(?: [\w-]+)*)"(?P<attributes>[^>]*)><code>(?P<source>.*?)</code></pre>', re.S)
+MERMAID = re.compile(r'<pre class="mermaid(?P<classes>(?: [\w-]+)*)"(?P<attributes>[^>]*)><code>(?P<source>.*?)</code></pre>', re.DOTALL)
 # How mermaid is asked to draw: labels as SVG text (WeasyPrint has no foreignObject), the manual's fonts.
 CONFIG = {"startOnLoad": False, "securityLevel": "strict", "htmlLabels": False, "flowchart": {"htmlLabels": False},
           "theme": "neutral", "themeVariables": {"fontFamily": '"Noto Sans CJK SC", "Source Han Sans SC", sans-serif'}}

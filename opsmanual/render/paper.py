@@ -27,8 +27,7 @@ PRINTED_PLACEHOLDER = "打印日期：＿＿＿＿＿＿"
 def check_url(site_url: str, version, path: str = "", title: str = "") -> str:
     """The currency check of a document of a revision: the page at the root of the published tree."""
     base = site_url.rstrip("/")
-    if base.endswith(f"/{version}"):  # a build for publication has /<version>/ in its site_url
-        base = base[: -len(f"/{version}")]
+    base = base.removesuffix(f"/{version}")  # a build for publication has /<version>/ in its site_url
     query = {"v": str(version)}
     if path:
         query["p"] = path

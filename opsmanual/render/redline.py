@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from markupsafe import escape
 
@@ -25,7 +25,7 @@ class Segment:
     text: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def _jieba():
     import jieba
 

@@ -89,7 +89,7 @@ def redline_page(prefix: str, page: str) -> str:
 
 class Renderer:
     def __init__(self, *, forms: FormSet, variables: dict, revision: Revision | None, links: Links,
-                 draft: bool = False, edition: "Edition | None" = None, cache: dict | None = None,
+                 draft: bool = False, edition: Edition | None = None, cache: dict | None = None,
                  embedded: dict[str, str] | None = None, site_url: str = ""):
         self.forms = forms
         self.site_url = site_url
@@ -158,8 +158,8 @@ class Renderer:
         if unknown:
             raise KeyError(f"{form.source.name}: 预填了 {sorted(unknown)}，但 {code} 没有这些栏目"
                            f"（表头：{list(form.header_labels)}；栏目：{[c.title for c in form.columns]}）")
-        context = dict(form=form, heading_level=heading_level, prefill=prefill or {}, prefill_rows=rows or [],
-                       link_title=link_title, standalone=standalone)
+        context = {"form": form, "heading_level": heading_level, "prefill": prefill or {}, "prefill_rows": rows or [],
+                       "link_title": link_title, "standalone": standalone}
         if prefill or rows:
             return self.render("form.html", **context)
         return self.shared("form.html", (code, heading_level, link_title, standalone), **context)
@@ -291,7 +291,7 @@ class Renderer:
         for page, diffs in comparison.by_page().items():
             subjects = []
             for diff in diffs:
-                label, href = self.subject_label(diff.subject)
+                label, _href = self.subject_label(diff.subject)
                 change = revision.change_for(diff.subject) if revision else None
                 subjects.append({"label": label, "status": diff.status, "changes": len(diff.operations),
                                  "description": change.description if change else ""})

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from ..render.renderer import redline_page
 from ..data.snapshot import GENERATED_PAGES, nav_titles, pages_in_nav  # noqa: F401 (used by the plugin)
+from ..render.renderer import redline_page
 
 FORMS_INDEX = "forms/index.md"
 PRINT_ALL = "forms/print-all.md"

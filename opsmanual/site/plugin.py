@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import urljoin
 from pathlib import Path
+from urllib.parse import urljoin
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
@@ -21,9 +21,10 @@ from ..control.edition import Edition, open_edition
 from ..data.yamlfile import DataInvalid
 from ..errors import ManualError
 from ..project import Project, today
-from ..render.content import SnapshotContent
-from ..render.diagrams import FOLDER as DIAGRAMS, Diagrams
 from ..render import paper
+from ..render.content import SnapshotContent
+from ..render.diagrams import FOLDER as DIAGRAMS
+from ..render.diagrams import Diagrams
 from ..render.marks import mark_changes
 from ..render.renderer import Renderer, redline_page
 from . import edition_pdf, minify, pages, search, theme

@@ -26,7 +26,7 @@ def weigh(meta: dict, kind: str) -> None:
         search.setdefault("boost", BOOST[kind])
 
 
-KEEP_SPACES = re.compile(r"(<(pre|code)>.*?</\2>)", re.S)
+KEEP_SPACES = re.compile(r"(<(pre|code)>.*?</\2>)", re.DOTALL)
 SPACE_RUN = re.compile(r"[ \t\n\r\f]{2,}")
 
 
