@@ -19,8 +19,8 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import pytest
@@ -36,7 +36,7 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Readers type the intranet host name of mkdocs.yml's site_url, on port 80. The browser is told that this name is
 # the test's nginx (Chromium's host resolver rules), so that every URL is the one readers have; Material's
 # instant navigation, for one, only follows links whose host and port are those of its sitemap.
-HOST = urlsplit(re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.M).group(1)).hostname
+HOST = urlsplit(re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.MULTILINE).group(1)).hostname
 ORIGIN = f"http://{HOST}"
 QUERIES = Path(__file__).parent / "data" / "search_queries.yml"
 DESKTOP = {"width": 1280, "height": 900}
@@ -683,7 +683,7 @@ class Loads(HTMLParser):
     """What a page makes the browser load besides its HTML, resolved against its URL: its stylesheets, scripts,
     icons and images (and "mermaid" were a diagram left to mermaid's script, so that such a page is measured itself)."""
 
-    RELS = {"stylesheet", "icon", "preload", "modulepreload"}
+    RELS = frozenset({"stylesheet", "icon", "preload", "modulepreload"})
 
     def __init__(self, url: str):
         super().__init__()
@@ -777,9 +777,9 @@ def test_a_request_to_another_host_is_caught_and_refused_by_the_server_policy(br
         context = browser.new_context(bypass_csp=bypass_csp)
         try:
             page = context.new_page()
-            page.on("request", lambda request: record.requests.append((page.url, request.url)))
-            page.on("requestfailed", lambda request: failures.append((request.url, request.failure)))
-            page.on("console", lambda message: messages.append(message.text))
+            page.on("request", lambda request, record=record, page=page: record.requests.append((page.url, request.url)))
+            page.on("requestfailed", lambda request, failures=failures: failures.append((request.url, request.failure)))
+            page.on("console", lambda message, messages=messages: messages.append(message.text))
             page.goto(ORIGIN + "/latest/")
             page.evaluate(f"new Image().src = '{probe}'")
             deadline = time.monotonic() + 10

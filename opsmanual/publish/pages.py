@@ -8,7 +8,6 @@ state to the next or not at all.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
