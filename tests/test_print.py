@@ -360,6 +360,12 @@ def html_of(tree: Path, path: str):
     return lxml_html.fromstring((tree / path / "index.html").read_bytes())
 
 
+def page_title(tree: Path, path: str) -> str:
+    """A page's title as its <title> gives it (before " - 办事处营运手册"): what its printed header names."""
+    title = html_of(tree, path).findtext(".//title") or ""
+    return title.rsplit(" - ", 1)[0].strip()
+
+
 def by_class(root, tag: str, name: str) -> list:
     """The descendants of root with that tag (or *) and that class."""
     return root.xpath(f".//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]")
@@ -419,8 +425,12 @@ def expected_check(site_url: str, version: str, path: str, title: str) -> str:
 
 # -- 1. every sheet says what it is ----------------------------------------------------------------
 
-def margins_say_what_it_is(doc: Printout, *, document: str, revision: dict, today: datetime.date,
+def margins_say_what_it_is(doc: Printout, *, document: str | tuple[str, ...], revision: dict, today: datetime.date,
                            check: str | None, state: str | None = None) -> None:
+    """Every sheet's margins: the document (or one of them), the revision, its effective date, the print date,
+    第 X 页 共 Y 页 of this print job, the uncontrolled-copy line, the state of a revision not in force; and
+    the QR code that opens `check` (when given)."""
+    documents = (document,) if isinstance(document, str) else document
     total = len(doc)
     assert total, f"{doc.name}: nothing printed"
     for sheet in doc.sheets:
@@ -428,7 +438,9 @@ def margins_say_what_it_is(doc: Printout, *, document: str, revision: dict, toda
         assert abs(sheet.width - A4[0]) <= 2 and abs(sheet.height - A4[1]) <= 2, \
             f"{where}: {sheet.width:.1f}×{sheet.height:.1f} pt is not A4"
         margins = sheet.margins
-        for text in (document, revision["title"], revision["effective"], "打印日期：" + today.isoformat(), UNCONTROLLED):
+        assert any(contains(sheet.header, name) for name in documents), \
+            f"{where}: the header names none of {documents}: {sheet.header!r}"
+        for text in (revision["title"], revision["effective"], "打印日期：" + today.isoformat(), UNCONTROLLED):
             assert contains(margins, text), f"{where}: the margins lack {text!r}: {margins!r}"
         numbers = find(sheet.footer, r"第(\d+)页共(\d+)页")
         assert [(int(m.group(1)), int(m.group(2))) for m in numbers] == [(sheet.number, total)], \
@@ -453,35 +465,37 @@ def test_a_daily_checklist_says_what_it_is_on_its_sheet(printed, newest, today, 
 def test_every_sheet_of_a_chapter_says_what_it_is(printed, tree, newest, today, site_url):
     version = newest["version"]
     chapter = CHAPTERS[0]
-    title = "".join(html_of(tree, f"{version}/{chapter}").xpath(".//article//h1/text()")).strip()
+    title = page_title(tree, f"{version}/{chapter}")
     doc = printed(f"{version}/{chapter}/")
     assert len(doc) >= 2, f"{chapter} prints on one sheet: pick a longer chapter for this test"
     margins_say_what_it_is(doc, document=title, revision=newest, today=today,
                            check=expected_check(site_url, version, f"{chapter}/", title))
 
 
-def test_every_sheet_of_the_register_says_what_it_is(printed, tree, newest, today):
+def test_every_sheet_of_the_register_says_what_it_is(printed, tree, newest, today, site_url):
     version = newest["version"]
+    title = page_title(tree, f"{version}/revisions")
     doc = printed(f"{version}/revisions/")
-    margins_say_what_it_is(doc, document="修订", revision=newest, today=today, check=None)
-    scanned = doc.qr(1)
-    assert len(scanned) == 1 and scanned[0].startswith(expected_check("", version, "revisions/", "")[:0] or "http"), scanned
-    assert f"v={version}" in scanned[0] and "p=revisions%2F" in scanned[0], scanned
+    margins_say_what_it_is(doc, document=title, revision=newest, today=today,
+                           check=expected_check(site_url, version, "revisions/", title))
 
 
-def test_every_sheet_of_a_redline_page_says_what_it_is(printed, tree, newest, today):
+def test_every_sheet_of_a_redline_page_says_what_it_is(printed, tree, newest, today, site_url):
     version = newest["version"]
     pages = sorted(p.name for p in (tree / version / "revisions" / version).iterdir() if (p / "index.html").exists())
     assert pages, f"{version} has no chapter redline pages"
-    doc = printed(f"{version}/revisions/{version}/{pages[0]}/")
-    margins_say_what_it_is(doc, document="对照", revision=newest, today=today, check=None)
+    path = f"revisions/{version}/{pages[0]}/"
+    title = page_title(tree, f"{version}/{path}")
+    doc = printed(f"{version}/{path}")
+    margins_say_what_it_is(doc, document=title, revision=newest, today=today,
+                           check=expected_check(site_url, version, path, title))
     assert not contains(doc.body, "现行版本"), "the redline says 现行版本 on paper"
 
 
 def test_every_sheet_of_the_kit_says_what_it_is(printed, newest, today):
     version = newest["version"]
     doc = printed(f"{version}/revisions/{version}-kit/")
-    margins_say_what_it_is(doc, document="文件包", revision=newest, today=today, check=None)
+    margins_say_what_it_is(doc, document=("修订通知", "REC-05", "REC-06"), revision=newest, today=today, check=None)
     for number in (1, len(doc)):
         scanned = doc.qr(number)
         assert len(scanned) == 1 and f"v={version}" in scanned[0], f"kit sheet {number}: QR {scanned}"

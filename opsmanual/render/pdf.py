@@ -27,6 +27,7 @@ from .blocks import parse, serialize
 from .renderer import css_string, templates
 
 CSS_FILE = Path(__file__).parent / "templates" / "edition.css"
+KIT_CSS_FILE = Path(__file__).parent / "templates" / "kit.css"
 SMALL = 400_000  # characters of HTML below which one process lays the edition out
 
 
@@ -209,6 +210,49 @@ def write(edition: Edition, target: Path, base_url: str, workers: int | None = N
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return Written(target, total, hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started, starts)
+
+
+@dataclass
+class Document:
+    """One document of a print job that is numbered on its own (第 X 页 共 Y 页 of its own sheets)."""
+
+    key: str
+    title: str        # the header's name of it: REC-05 阅读确认签名表, 第二章 服务 修订对照
+    html: str
+    check_url: str    # the currency check its QR code opens
+
+
+def write_documents(documents: list[Document], target: Path, base_url: str, *, revision_title: str, effective: str,
+                    metadata: dict | None = None, log=lambda line: None) -> Written:
+    """Several documents in one PDF, each laid out by itself (a counter(pages) of its own) with the margins of a
+    printed page (paper.page_style), then put together with pypdf, one outline entry per document."""
+    from pypdf import PdfReader, PdfWriter
+    from weasyprint import HTML
+
+    from . import paper
+
+    started = time.monotonic()
+    css = CSS_FILE.read_text(encoding="utf-8") + KIT_CSS_FILE.read_text(encoding="utf-8")
+    writer, starts = PdfWriter(), {}
+    for document in documents:
+        style = css + paper.page_style(document.title, revision_title, effective, document.check_url)
+        html = _document(f'<section class="part" id="part-{document.key}">{document.html}</section>', style)
+        pdf = HTML(string=html, base_url=base_url).write_pdf()
+        starts[document.key] = len(writer.pages) + 1
+        writer.append(PdfReader(io.BytesIO(pdf)))
+        writer.add_outline_item(title=document.title, page_number=starts[document.key] - 1)
+    for page in writer.pages:
+        page.compress_content_streams()
+    writer.add_metadata(metadata or {})
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    data = buffer.getvalue()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    log(f"文件包 PDF：{len(documents)} 份文件，{len(writer.pages)} 页，用时 {time.monotonic() - started:.1f} 秒")
+    return Written(target, len(writer.pages), hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started,
+                   starts)
 
 
 def _escape(text: str) -> str:
