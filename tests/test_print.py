@@ -24,17 +24,16 @@ import subprocess
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 from html import unescape as html_unescape
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
 
 import pytest
+from conftest import text_of
 from lxml import html as lxml_html
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
-
-from conftest import text_of
 from servers import Nginx
 
 A4 = (595.28, 841.89)            # points
@@ -144,9 +143,9 @@ def read_sheets(pdf: Path) -> list[Sheet]:
         lines = {round(y / 3) for x, y, text in placed if HEADER_ZONE < y < height - FOOTER_ZONE}
         body = []
 
-        def visit(text, cm, tm, font, size):
+        def visit(text, cm, tm, font, size, body=body, top=height - HEADER_ZONE):
             y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
-            if text.strip() and FOOTER_ZONE <= y <= height - HEADER_ZONE:
+            if text.strip() and FOOTER_ZONE <= y <= top:
                 body.append(text)
 
         page.extract_text(visitor_text=visit)
@@ -202,7 +201,7 @@ def decode_qr(pdf: Path, number: int, height_pt: float) -> list[str]:
                     "-x", "0", "-W", str(int(A4[0] / 72 * dpi)), "-gray", "-png", "-singlefile", str(pdf), str(out)],
                    check=True)
     result = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(out) + ".png"],
-                            capture_output=True, text=True)
+                            check=False, capture_output=True, text=True)
     return [line for line in result.stdout.splitlines() if line.strip()]
 
 
