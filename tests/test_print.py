@@ -15,7 +15,6 @@ history (minutes) while iterating. Every page is printed once per module (cached
 from __future__ import annotations
 
 import datetime
-import io
 import json
 import os
 import re
@@ -725,14 +724,66 @@ def test_the_kit_page_is_light_and_links_the_chapter_redlines(tree, newest):
     assert not missing, f"the kit page does not link the chapter redlines {missing}"
 
 
-# -- 5. the README's picture ---------------------------------------------------------------------------
+# -- 5. the currency check the QR code opens -----------------------------------------------------------
+
+def open_check(browser, foreign, origin: str, scanned: str, day: datetime.date) -> dict:
+    """The currency check a scanned QR code names, opened on our server on a given day: its verdict and links."""
+    context = new_context(browser, day, foreign)
+    try:
+        page = context.new_page()
+        page.goto(origin + scanned[scanned.index("/check/"):], wait_until="load")
+        deadline = time.monotonic() + 10
+        while "正在" in page.inner_text("#verdict") and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        return {"state": page.get_attribute("#verdict", "class"), "verdict": page.inner_text("#verdict"),
+                "subject": page.inner_text("#subject"),
+                "links": page.eval_on_selector_all("#actions a", "links => links.map(a => [a.textContent, a.href])")}
+    finally:
+        context.close()
+
+
+def test_the_qr_code_opens_a_currency_check_that_answers_for_each_state(printed, browser, foreign, server, today,
+                                                                       newest, older, tree, tmp_path_factory):
+    old = printed(f"{older['version']}/forms/ops-01/").qr(1)[0]
+    new = printed(f"{newest['version']}/forms/ops-01/").qr(1)[0]
+    current = f"{server.url}/{newest['version']}/forms/ops-01/"
+
+    answer = open_check(browser, foreign, server.url, old, today)
+    assert answer["state"] == "verdict superseded" and "已被替代" in answer["verdict"] and newest["title"] in answer["verdict"], answer
+    assert ["打开现行版本中的这一页", current] in answer["links"] and "OPS-01" in answer["subject"], answer
+
+    answer = open_check(browser, foreign, server.url, new, today)
+    assert answer["state"] == "verdict in_force" and answer["verdict"].startswith("现行"), answer
+
+    before = datetime.date.fromisoformat(newest["effective"]) - datetime.timedelta(days=3)
+    answer = open_check(browser, foreign, server.url, new, before)
+    assert answer["state"] == "verdict pending" and "尚未生效" in answer["verdict"] and newest["effective"] in answer["verdict"], answer
+    assert older["title"] in answer["verdict"], f"a pending revision's check does not say which one is in force: {answer}"
+
+    # withdrawn: versions.json as `manual withdraw` writes it (publish/pages.py), beside the same check page
+    folder = tmp_path_factory.mktemp("withdrawn")
+    shutil.copytree(tree / "check", folder / "check")
+    listed = json.loads((tree / "versions.json").read_text(encoding="utf-8"))
+    listed[0]["properties"].update({"withdrawn": before.isoformat(), "withdrawal_notice": "衡总运〔2026〕99号"})
+    (folder / "versions.json").write_text(json.dumps(listed, ensure_ascii=False), encoding="utf-8")
+    other = Nginx(tmp_path_factory.mktemp("withdrawn-nginx"), folder).start()
+    try:
+        answer = open_check(browser, foreign, other.url, new, today)
+    finally:
+        other.stop()
+    assert answer["state"] == "verdict withdrawn" and "已撤销" in answer["verdict"] and "衡总运〔2026〕99号" in answer["verdict"], answer
+    assert foreign == [], f"the currency check asked for other hosts: {foreign}"
+
+
+# -- 6. the README's picture ---------------------------------------------------------------------------
 
 def test_a_printed_daily_checklist_image_for_the_readme(printed, newest, folder):
+    """The page image of a printed daily checklist (one sheet, footer and QR code), kept as printed-form.png:
+    readme-images/printed-form.png is a copy of it."""
     doc = printed(f"{newest['version']}/forms/ops-01/")
+    assert len(doc) == 1 and doc.qr(1), "OPS-01 is not one sheet with a QR code"
     image = Image.open(doc.sheets[0].image)
-    assert image.size[0] == round(210 / 25.4 * IMAGE_DPI) or abs(image.size[0] - 210 / 25.4 * IMAGE_DPI) <= 2
+    assert abs(image.size[0] - 210 / 25.4 * IMAGE_DPI) <= 2 and abs(image.size[1] - 297 / 25.4 * IMAGE_DPI) <= 2, image.size
     target = folder / "printed-form.png"
-    image.save(target, optimize=True)
-    assert target.stat().st_size > 10_000
-    with io.BytesIO() as buffer:
-        image.convert("L").save(buffer, "PNG")
+    image.convert("L").save(target, optimize=True)
+    assert Image.open(target).size == image.size
