@@ -677,7 +677,7 @@ def test_the_kit_pdf_is_listed_in_sha256sums_and_linked_from_the_kit_page(tree, 
     assert f"{item['sha256']}  {item['path']}" in (tree / "SHA256SUMS").read_text(encoding="utf-8")
     page = (tree / version / "revisions" / f"{version}-kit" / "index.html").read_text(encoding="utf-8")
     name = Path(item["path"]).name
-    assert re.search(rf'<a [^>]*href="[^"]*{re.escape(name)}"[^>]*>[^<]*打印文件包（PDF，A4）', page), \
+    assert re.search(rf"<a\b[^>]*href=[\"']?[^\"' >]*{re.escape(name)}(?=[\"' >])[^>]*>[^<]*打印文件包（PDF，A4）", page), \
         "the kit page does not link its PDF as 打印文件包（PDF，A4）"
 
 
