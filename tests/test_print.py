@@ -131,12 +131,20 @@ def words(pdf: Path) -> list[list[tuple[float, float, str]]]:
             for page in out.split("<page ")[1:]]
 
 
-def read_sheets(pdf: Path) -> list[Sheet]:
+def read_sheets(pdf: Path, drawn: bool = True) -> list[Sheet]:
     """The sheets of a PDF: the margins' text from pdftotext's words by position, the body's text from pypdf
-    (in the order it is drawn, so a table row reads as a row), outlined squares from the content stream."""
+    (in the order it is drawn, so a table row reads as a row), outlined squares from the content stream.
+    drawn=False (a long PDF read for its margins): the body from pdftotext's words too, no squares."""
     sheets = []
     for number, (page, placed) in enumerate(zip(PdfReader(pdf).pages, words(pdf)), 1):
         height = float(page.mediabox.height)
+        if not drawn:
+            sheets.append(Sheet(number, float(page.mediabox.width), height,
+                                " ".join(t for x, y, t in placed if y <= HEADER_ZONE),
+                                " ".join(t for x, y, t in placed if HEADER_ZONE < y < height - FOOTER_ZONE),
+                                " ".join(t for x, y, t in placed if y >= height - FOOTER_ZONE), 0,
+                                min((x for x, _, _ in placed), default=999) / MM))
+            continue
         header = " ".join(text for x, y, text in placed if y <= HEADER_ZONE)
         footer = " ".join(text for x, y, text in placed if y >= height - FOOTER_ZONE)
         lines = {round(y / 3) for x, y, text in placed if HEADER_ZONE < y < height - FOOTER_ZONE}
@@ -183,11 +191,13 @@ def stroked_squares(page) -> list[tuple[float, float, float]]:
     return found
 
 
-def page_images(pdf: Path, folder: Path) -> list[Path]:
+def page_images(pdf: Path, folder: Path, last: int | None = None) -> list[Path]:
+    """Page images at IMAGE_DPI (the artefacts), of every page or of the first `last`."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob(pdf.stem + "-*.png"):
         old.unlink()
-    subprocess.run(["pdftoppm", "-r", str(IMAGE_DPI), "-png", str(pdf), str(folder / pdf.stem)], check=True)
+    subprocess.run(["pdftoppm", "-r", str(IMAGE_DPI), *(["-l", str(last)] if last else []), "-png", str(pdf),
+                    str(folder / pdf.stem)], check=True)
     return sorted(folder.glob(pdf.stem + "-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
 
 
@@ -660,8 +670,8 @@ def kit(tree, newest, folder) -> Printout:
     assert pdf.is_file(), f"{item['path']} is not in the tree"
     copy = folder / f"kit-{version}.pdf"
     shutil.copyfile(pdf, copy)
-    sheets = read_sheets(copy)
-    for sheet, image in zip(sheets, page_images(copy, folder)):
+    sheets = read_sheets(copy, drawn=False)   # 300-odd pages: pdftotext only; images of the first documents
+    for sheet, image in zip(sheets, page_images(copy, folder, last=12)):
         sheet.image = image
     return Printout(f"kit {version}", copy, sheets)
 
