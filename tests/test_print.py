@@ -560,6 +560,22 @@ def test_checklist_boxes_print_three_per_item_and_options_as_boxes(printed, tree
                 f"{code} {item_id}: the item and its standard are not together on one sheet"
 
 
+def test_the_remark_column_has_room_to_write_in(context, server, newest):
+    """备注 held four characters (issue 16): laid out for print at the width of an A4 sheet inside its margins."""
+    content_mm = 210 - 22 - 12      # print.css: A4 less the binding and right margins
+    for code in ("OPS-01", "SOS-02"):
+        page = open_page(context, f"{server.url}/{newest['version']}/forms/{code.lower()}/")
+        try:
+            page.set_viewport_size({"width": round(content_mm * 96 / 25.4), "height": 1100})
+            page.emulate_media(media="print")
+            widths = dict(page.eval_on_selector_all(
+                ".manual-checklist thead th", "cells => cells.map(th => [th.textContent.trim(), th.getBoundingClientRect().width])"))
+        finally:
+            page.close()
+        remark = widths["备注"] * 25.4 / 96
+        assert remark >= 25, f"{code}: 备注 is {remark:.1f} mm wide on paper: too little to write in"
+
+
 def test_sos_conclusion_and_option_fields_are_boxes(printed, tree, newest, form_codes):
     version = newest["version"]
     sos = [code for code in form_codes if code.startswith("SOS-")]
