@@ -51,7 +51,9 @@ def test_every_published_version_has_its_pdf_in_the_manifest_and_sha256sums(tree
         assert f"{item['pdf']['sha256']}  {version}/manual-{version}.pdf" in sums
         assert len(PdfReader(pdf).pages) == item["pdf"]["pages"]
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tree, capture_output=True, text=True, check=False)
-    assert check.returncode == 0 and check.stdout.count(": OK") == len(manifest["versions"]), check.stdout + check.stderr
+    listed = sum(1 for item in manifest["versions"].values() for key in ("pdf", "kit") if item.get(key))
+    assert listed == 2 * len(manifest["versions"]), "every version lists its edition and its kit PDF"
+    assert check.returncode == 0 and check.stdout.count(": OK") == listed, check.stdout + check.stderr
 
 
 def test_every_page_of_a_version_links_to_its_pdf(tree, newest):

@@ -1,9 +1,9 @@
 """The published record (manifest.json on gh-pages): for every published revision, its register entry as
-published, the SHA-256 of every source file, the source commit and tag, and the PDF edition's SHA-256.
+published, the SHA-256 of every source file, the source commit and tag, and the SHA-256 of its PDF edition and kit.
 
 Published history is immutable: before anything is built, the register and history/ are verified against it,
 and any difference, deleted entry or edited archive is refused with the file and field named. SHA256SUMS,
-beside it, lets an auditor check the PDF editions with `sha256sum -c SHA256SUMS`.
+beside it, lets an auditor check the PDF editions and kits with `sha256sum -c SHA256SUMS`.
 """
 from __future__ import annotations
 
@@ -29,12 +29,15 @@ class PublishedVersion:
     pdf: dict | None = None           # {"path": "1.2/manual-1.2.pdf", "sha256": …, "pages": …}
     withdrawal: dict | None = None    # the withdrawal entry, once withdrawn
     changed: list[str] = field(default_factory=list)  # site paths of the pages it changed ("02-service/")
+    kit: dict | None = None           # the revision's kit PDF: {"path": "1.2/revisions/1.2-kit.pdf", "sha256": …, "pages": …}
 
     def to_json(self) -> dict:
         data = {"entry": self.entry, "files": self.files, "source_commit": self.source_commit, "tag": self.tag,
                 "published_at": self.published_at, "changed": self.changed}
         if self.pdf:
             data["pdf"] = self.pdf
+        if self.kit:
+            data["kit"] = self.kit
         if self.withdrawal:
             data["withdrawal"] = self.withdrawal
         return data
@@ -54,7 +57,7 @@ class Manifest:
             version = Version.parse(key)
             versions[version] = PublishedVersion(version, item["entry"], item["files"], item["source_commit"],
                                                  item["tag"], item["published_at"], item.get("pdf"), item.get("withdrawal"),
-                                                 item.get("changed", []))
+                                                 item.get("changed", []), item.get("kit"))
         return cls(versions)
 
     def dumps(self) -> str:
@@ -63,8 +66,9 @@ class Manifest:
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
     def sums(self) -> str:
-        """sha256sum's format: every PDF edition, relative to the gh-pages root."""
-        return "".join(f"{item.pdf['sha256']}  {item.pdf['path']}\n" for _, item in sorted(self.versions.items()) if item.pdf)
+        """sha256sum's format: every PDF edition and kit PDF, relative to the gh-pages root."""
+        return "".join(f"{pdf['sha256']}  {pdf['path']}\n" for _, item in sorted(self.versions.items())
+                       for pdf in (item.pdf, item.kit) if pdf)
 
     def __contains__(self, version: Version) -> bool:
         return version in self.versions

@@ -421,11 +421,13 @@ class Publisher:
         snapshot = archived(self.project, version)
         edition = build_info(site).get("pdf")
         pdf = {"path": f"{version}/{edition['path']}", "sha256": edition["sha256"], "pages": edition["pages"]} if edition else None
+        kit = build_info(site).get("kit")
+        kit = {"path": f"{version}/{kit['path']}", "sha256": kit["sha256"], "pages": kit["pages"]} if kit else None
         manifest.versions[version] = PublishedVersion(
             version=version, entry=register.entry(version), files=snapshot.digests(),
             source_commit=entry.source_commit if not entry.from_archive else entry.branch_before,
             tag=self.project.tag(version), published_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), pdf=pdf,
-            changed=changed_paths(site))
+            changed=changed_paths(site), kit=kit)
         default = self.default_version(manifest)
         self.journal.write(entry)
         faults.checkpoint("pages")

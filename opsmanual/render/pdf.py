@@ -19,6 +19,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from lxml import etree
@@ -27,6 +28,7 @@ from .blocks import parse, serialize
 from .renderer import css_string, templates
 
 CSS_FILE = Path(__file__).parent / "templates" / "edition.css"
+KIT_CSS_FILE = Path(__file__).parent / "templates" / "kit.css"
 SMALL = 400_000  # characters of HTML below which one process lays the edition out
 
 
@@ -209,6 +211,83 @@ def write(edition: Edition, target: Path, base_url: str, workers: int | None = N
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return Written(target, total, hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started, starts)
+
+
+@dataclass
+class Document:
+    """One document of a print job that is numbered on its own (第 X 页 共 Y 页 of its own sheets)."""
+
+    key: str
+    title: str        # the header's name of it: REC-05 阅读确认签名表, 第二章 服务 修订对照
+    html: str
+
+
+def _document_numbers(labels: list[str]) -> bytes:
+    """One page per label, nothing on it but the label where the page number goes: stamped over the pages."""
+    from weasyprint import HTML
+
+    body = "".join(f'<div data-n="{_escape(label)}"></div>' for label in labels)
+    style = ('@page { size: A4; margin: 16mm 12mm 26mm 22mm; @bottom-right { content: string(number); font-size: 8pt; '
+             'vertical-align: top; padding-top: 2mm; font-family: "Noto Sans CJK SC", sans-serif; } } '
+             'div { string-set: number attr(data-n); break-after: page; } div:last-child { break-after: auto; }')
+    return HTML(string=_document(body, style)).render().write_pdf()
+
+
+def write_documents(documents: list[Document], target: Path, base_url: str, *, revision_title: str, effective: str,
+                    check_url: str, metadata: dict | None = None, workers: int | None = None,
+                    log=lambda line: None) -> Written:
+    """Several documents in one PDF, each from a new sheet and numbered on its own, with the margins of a printed
+    page of the site (paper.page_style: the document's name in the header, the revision, dates, uncontrolled-copy
+    line, the QR code of check_url). Laid out together (one set of embedded fonts, in parallel as the edition is),
+    then 第 X 页 共 Y 页 of each document stamped over its pages."""
+    from pypdf import PdfReader, PdfWriter
+
+    from . import paper
+
+    started = time.monotonic()
+    css = (CSS_FILE.read_text(encoding="utf-8") + KIT_CSS_FILE.read_text(encoding="utf-8")
+           + paper.page_style("", revision_title, effective, check_url)
+           + "@page { @top-left { content: string(document); } @bottom-right { content: none; } }")
+    size = sum(len(d.html) for d in documents)
+    workers = workers or (max(1, min(2, os.cpu_count() or 1)) if size > SMALL else 1)
+    parts = [Part(d.key, d.title, d.html) for d in documents]
+    groups = batches(parts, workers * 2 if workers > 1 else 1)
+    jobs = [(_document("".join(f'<section class="part" id="part-{p.key}" data-title="{_escape(p.title)}">{p.html}</section>'
+                               for p in group), css), base_url, [p.key for p in group]) for group in groups]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_render_part, jobs))
+    else:
+        results = [_render_part(job) for job in jobs]
+    starts, position = {}, 0
+    for (_, count, local), group in zip(results, groups):
+        for part in group:
+            starts[part.key] = position + local.get(part.key, 0) + 1
+        position += count
+    total = position
+    firsts = [starts[d.key] for d in documents] + [total + 1]
+    labels = []
+    for first, following in pairwise(firsts):
+        labels += [f"第 {n} 页 共 {following - first} 页" for n in range(1, following - first + 1)]
+    numbers = PdfReader(io.BytesIO(_document_numbers(labels)))
+    writer = PdfWriter()
+    for pdf, _, _ in results:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    for number, page in enumerate(writer.pages):
+        page.merge_page(numbers.pages[number])
+        page.compress_content_streams()
+    for document in documents:
+        writer.add_outline_item(title=document.title, page_number=starts[document.key] - 1)
+    writer.add_metadata(metadata or {})
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    data = buffer.getvalue()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    seconds = time.monotonic() - started
+    log(f"文件包 PDF：{len(documents)} 份文件，{total} 页，{len(data) / 1024 / 1024:.1f} MB，用时 {seconds:.1f} 秒")
+    return Written(target, total, hashlib.sha256(data).hexdigest(), len(data), seconds, starts)
 
 
 def _escape(text: str) -> str:

@@ -90,8 +90,9 @@ def redline_page(prefix: str, page: str) -> str:
 class Renderer:
     def __init__(self, *, forms: FormSet, variables: dict, revision: Revision | None, links: Links,
                  draft: bool = False, edition: Edition | None = None, cache: dict | None = None,
-                 embedded: dict[str, str] | None = None, site_url: str = ""):
+                 embedded: dict[str, str] | None = None, site_url: str = "", pdf: bool = False):
         self.forms = forms
+        self.pdf = pdf  # the build makes the PDFs (the edition, the revision's kit)
         self.site_url = site_url
         self.embedded = embedded or {}
         self.variables = variables
@@ -126,11 +127,17 @@ class Renderer:
 
     def print_rule(self, page_name: str, form: Form) -> Markup:
         """The named @page of a form printed on its own: its code and title in the header, its currency check."""
+        return self.page_rule(page_name, f"{form.code} {form.title}", form.url[: -len(".md")] + "/", form.code)
+
+    def page_rule(self, page_name: str, document: str, path: str, title: str = "") -> Markup:
+        """The named @page of a document printed within a page (a form, the kit's notice): the document in the
+        header, the revision, dates, uncontrolled-copy line, QR code of its currency check and 第 X 页 共 Y 页."""
         from . import paper
 
-        path = form.url[: -len(".md")] + "/"
-        url = paper.check_url(self.site_url, self.revision.version, path, form.code)
-        return Markup(paper.page_style(f"{form.code} {form.title}", self.revision.title, self.revision.effective.isoformat(),
+        if not (self.revision and self.site_url):
+            return Markup("")
+        url = paper.check_url(self.site_url, self.revision.version, path, title or document)
+        return Markup(paper.page_style(document, self.revision.title, self.revision.effective.isoformat(),
                                        url, self.draft, name=page_name))
 
     def in_chapter(self, form: Form) -> str:
@@ -309,7 +316,9 @@ class Renderer:
                              "html": Markup(redline.render(diff))})
         return sections
 
-    def revision_kit(self, version: str) -> str:
+    def kit_documents(self, version: str) -> dict:
+        """The paper kit of a revision: its notice, the read-and-sign sheet (REC-05) and the destruction record
+        (REC-06) filled in with the revision, the chapters whose redline it has, and the forms it changed."""
         edition = self.edition
         revision = edition.register[version]
         previous = edition.register.previous(revision)
@@ -327,6 +336,35 @@ class Renderer:
                 ("生效日期", revision.effective.isoformat())) if label in form.header_labels}
             rows = [{k: v for k, v in row.items() if k in {c.title for c in form.columns}} for row in withdrawn_rows]
             withdrawn = self.form("REC-06", heading_level=2, prefill=prefill, rows=rows, standalone=True)
-        return self.render("kit.html", shown=revision, previous=previous, read_sign=Markup(read_sign),
-                           withdrawn=Markup(withdrawn), subject_label=self.subject_label,
+        comparison = edition.history.comparison(revision.version)
+        redlines, forms = [], []
+        if comparison is not None and comparison.old is not None:
+            for page, diffs in comparison.by_page().items():
+                redlines.append({"page": page, "label": self.subject_label(page)[0],
+                                 "src": redline_page(f"revisions/{revision.version}", page)})
+                forms += [diff.subject for diff in diffs
+                          if not diff.subject.endswith(".md") and diff.status != "removed" and diff.subject in self.forms]
+        notice_title = f"{revision.title} 修订通知"
+        notice = self.render("kit_notice.html", shown=revision, previous=previous, subject_label=self.subject_label,
+                             notice_rule=self.page_rule("notice", notice_title, f"revisions/{revision.version}-kit/"))
+        return {"revision": revision, "previous": previous, "notice": Markup(notice), "notice_title": notice_title,
+                "read_sign": Markup(read_sign), "withdrawn": Markup(withdrawn), "redlines": redlines,
+                "forms": [self.forms[code] for code in forms]}
+
+    def revision_kit(self, version: str) -> str:
+        """The kit's page: the notice, the read-and-sign sheet and the destruction record to print from the
+        browser; links to the redline of each chapter and to each changed form; the kit as one PDF (made at
+        publication, each document numbered on its own: site/kit_pdf.py) when this build makes PDFs."""
+        kit = self.kit_documents(version)
+        revision = kit["revision"]
+        kit_pdf = self.pdf and self.revision is not None and revision.version == self.revision.version
+        return self.render("kit.html", shown=revision, notice=kit["notice"], read_sign=kit["read_sign"],
+                           withdrawn=kit["withdrawn"], kit_pdf=f"../{kit_file_name(revision.version)}" if kit_pdf else "",
+                           redlines=[{"label": r["label"], "url": self.links.url(r["src"])} for r in kit["redlines"]],
+                           forms=[{"form": f, "url": self.links.url(f.url)} for f in kit["forms"]],
                            changes_url=self.links.url(f"revisions/{revision.version}.md"))
+
+
+def kit_file_name(version) -> str:
+    """The kit PDF of a revision, beside its page: <version>/revisions/<version>-kit.pdf in the published tree."""
+    return f"{version}-kit.pdf"

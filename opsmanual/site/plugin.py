@@ -27,7 +27,7 @@ from ..render.diagrams import FOLDER as DIAGRAMS
 from ..render.diagrams import Diagrams
 from ..render.marks import mark_changes
 from ..render.renderer import Renderer, redline_page
-from . import edition_pdf, minify, pages, search, theme
+from . import edition_pdf, kit_pdf, minify, pages, search, theme
 from .config import ManualConfig
 from .links import PageLinks
 from .transport import Transport, anchors
@@ -121,7 +121,8 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         edition = self.edition
         return Renderer(forms=edition.forms, variables=edition.facts.variables(), revision=edition.revision,
                         links=PageLinks(self.files, page.url if page else "", page.file.src_uri if page else ""), draft=edition.draft, edition=edition,
-                        cache=self.render_cache, embedded=edition.snapshot.embedded, site_url=self.site_url)
+                        cache=self.render_cache, embedded=edition.snapshot.embedded, site_url=self.site_url,
+                        pdf=self.project.pdf)
 
     def on_env(self, env, *, config, files):
         """Material's templates compiled once, not in every build: Jinja's bytecode cache, kept in the user's
@@ -287,6 +288,9 @@ class ManualPlugin(BasePlugin[ManualConfig]):
                                         site, self.site_url, log.info)
             info["pdf"] = {"path": written.path.name, "sha256": written.sha256, "pages": written.pages,
                            "bytes": written.size, "seconds": round(written.seconds, 1), "starts": written.starts}
+            kit = kit_pdf.write(self.edition, self.renderer(), site, self.site_url, log.info)
+            info["kit"] = {"path": kit.path.relative_to(site).as_posix(), "sha256": kit.sha256, "pages": kit.pages,
+                           "bytes": kit.size, "seconds": round(kit.seconds, 1), "starts": kit.starts}
         (site / "manual-build.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         theme.rewrite_bundles(site, self.mermaid)
         search.compact_search_index(site / "search" / "search_index.json")
