@@ -28,11 +28,12 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
 
 import pytest
-from conftest import text_of
 from lxml import html as lxml_html
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
+
+from conftest import text_of
 from servers import Nginx
 
 A4 = (595.28, 841.89)            # points
