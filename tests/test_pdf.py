@@ -51,9 +51,37 @@ def test_every_published_version_has_its_pdf_in_the_manifest_and_sha256sums(tree
         assert f"{item['pdf']['sha256']}  {version}/manual-{version}.pdf" in sums
         assert len(PdfReader(pdf).pages) == item["pdf"]["pages"]
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tree, capture_output=True, text=True, check=False)
-    listed = sum(1 for item in manifest["versions"].values() for key in ("pdf", "kit") if item.get(key))
-    assert listed == 2 * len(manifest["versions"]), "every version lists its edition and its kit PDF"
+    listed = sum(1 for item in manifest["versions"].values() for key in ("pdf", "forms", "kit") if item.get(key))
+    assert listed == 3 * len(manifest["versions"]), "every version lists its edition, its forms and its kit PDF"
     assert check.returncode == 0 and check.stdout.count(": OK") == listed, check.stdout + check.stderr
+
+
+def test_annex_1_holds_the_forms_themselves_and_prints_alone_with_each_form_numbered_on_its_own(tree, newest):
+    """打印全部表格 is Annex 1 of the edition as a PDF of its own: every form from a new sheet with its items, ruled
+    and boxed as in the edition, and 第 1 页 共 N 页 counted per form; the print-all page offers it."""
+    from opsmanual.data.snapshot import working_tree
+    from opsmanual.project import Project
+
+    forms = list(working_tree(Project.load(tree.parent / "repo")).forms)   # the newest revision is the working tree
+    item = json.loads((tree / "manifest.json").read_text(encoding="utf-8"))["versions"][newest]["forms"]
+    pdf = tree / item["path"]
+    assert item["path"] == f"{newest}/forms/forms-{newest}.pdf" and hashlib.sha256(pdf.read_bytes()).hexdigest() == item["sha256"]
+    pages = [squash(page_text(pdf, n)) for n in range(1, item["pages"] + 1)]
+    starts = [n for n, text in enumerate(pages) if "第1页共" in text]
+    assert len(starts) == len(forms), f"{len(starts)} forms start in the PDF, {len(forms)} are registered"
+    for form, first, following in zip(forms, starts, [*starts[1:], len(pages)]):
+        assert form.code in pages[first] and squash(form.title) in pages[first], f"{form.code} is not on page {first + 1}"
+        assert "见附件一" not in pages[first], f"{form.code}: a reference to Annex 1 instead of the form"
+        if form.kind == "checklist":
+            assert squash(form.items[0].standard)[:12] in pages[first], f"{form.code}: its first item is not printed"
+        count = following - first
+        assert all(f"第{n}页共{count}页" in pages[first + n - 1] for n in range(1, count + 1)), f"{form.code}: numbering"
+    edition = "".join(squash(page_text(pdf_of(tree, newest), n))
+                      for n in range(1, len(PdfReader(pdf_of(tree, newest)).pages) + 1))
+    missing = [form.code for form in forms if form.kind == "checklist" and squash(form.items[0].standard)[:12] not in edition]
+    assert not missing, f"the edition's Annex 1 does not hold these checklists' items (a reference instead?): {missing}"
+    page = (tree / newest / "forms" / "print-all" / "index.html").read_text(encoding="utf-8")
+    assert f"../forms-{newest}.pdf" in page and "manual-checklist" not in page
 
 
 def test_every_page_of_a_version_links_to_its_pdf(tree, newest):

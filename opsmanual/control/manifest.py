@@ -16,6 +16,8 @@ from ..data.snapshot import Snapshot
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 FORMAT = 1
+#: The PDFs of a published version, in the order SHA256SUMS lists them.
+PDF_KINDS = ("pdf", "forms", "kit")
 
 
 @dataclass
@@ -30,14 +32,14 @@ class PublishedVersion:
     withdrawal: dict | None = None    # the withdrawal entry, once withdrawn
     changed: list[str] = field(default_factory=list)  # site paths of the pages it changed ("02-service/")
     kit: dict | None = None           # the revision's kit PDF: {"path": "1.2/revisions/1.2-kit.pdf", "sha256": …, "pages": …}
+    forms: dict | None = None         # Annex 1 alone, each form numbered on its own: "1.2/forms/forms-1.2.pdf"
 
     def to_json(self) -> dict:
         data = {"entry": self.entry, "files": self.files, "source_commit": self.source_commit, "tag": self.tag,
                 "published_at": self.published_at, "changed": self.changed}
-        if self.pdf:
-            data["pdf"] = self.pdf
-        if self.kit:
-            data["kit"] = self.kit
+        for kind in PDF_KINDS:
+            if getattr(self, kind):
+                data[kind] = getattr(self, kind)
         if self.withdrawal:
             data["withdrawal"] = self.withdrawal
         return data
@@ -57,7 +59,7 @@ class Manifest:
             version = Version.parse(key)
             versions[version] = PublishedVersion(version, item["entry"], item["files"], item["source_commit"],
                                                  item["tag"], item["published_at"], item.get("pdf"), item.get("withdrawal"),
-                                                 item.get("changed", []), item.get("kit"))
+                                                 item.get("changed", []), item.get("kit"), item.get("forms"))
         return cls(versions)
 
     def dumps(self) -> str:
@@ -66,9 +68,9 @@ class Manifest:
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
     def sums(self) -> str:
-        """sha256sum's format: every PDF edition and kit PDF, relative to the gh-pages root."""
+        """sha256sum's format: every PDF (edition, Annex 1's forms, kit), relative to the gh-pages root."""
         return "".join(f"{pdf['sha256']}  {pdf['path']}\n" for _, item in sorted(self.versions.items())
-                       for pdf in (item.pdf, item.kit) if pdf)
+                       for pdf in (getattr(item, kind) for kind in PDF_KINDS) if pdf)
 
     def __contains__(self, version: Version) -> bool:
         return version in self.versions

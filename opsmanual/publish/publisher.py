@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import linkcheck
 from ..control import gates
 from ..control.edition import load_data
-from ..control.manifest import Manifest, PublishedVersion, verify
+from ..control.manifest import PDF_KINDS, Manifest, PublishedVersion, verify
 from ..control.status import PENDING, Dated, in_force, state_of
 from ..data.register import Register, Version, read_register
 from ..data.snapshot import archived, working_tree
@@ -419,15 +419,14 @@ class Publisher:
         version = Version.parse(entry.version)
         revision = register[version]
         snapshot = archived(self.project, version)
-        edition = build_info(site).get("pdf")
-        pdf = {"path": f"{version}/{edition['path']}", "sha256": edition["sha256"], "pages": edition["pages"]} if edition else None
-        kit = build_info(site).get("kit")
-        kit = {"path": f"{version}/{kit['path']}", "sha256": kit["sha256"], "pages": kit["pages"]} if kit else None
+        info = build_info(site)
+        pdfs = {kind: {"path": f"{version}/{info[kind]['path']}", "sha256": info[kind]["sha256"],
+                       "pages": info[kind]["pages"]} for kind in PDF_KINDS if info.get(kind)}
         manifest.versions[version] = PublishedVersion(
             version=version, entry=register.entry(version), files=snapshot.digests(),
             source_commit=entry.source_commit if not entry.from_archive else entry.branch_before,
-            tag=self.project.tag(version), published_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), pdf=pdf,
-            changed=changed_paths(site), kit=kit)
+            tag=self.project.tag(version), published_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            changed=changed_paths(site), **pdfs)
         default = self.default_version(manifest)
         self.journal.write(entry)
         faults.checkpoint("pages")

@@ -86,11 +86,11 @@ def column_widths(table) -> None:
     table.insert(0, colgroup)
 
 
-def clean_chapter(html: str) -> str:
-    """A chapter's content for paper: forms are in Annex 1, so an embedded form becomes a reference to it;
-    tables get column widths."""
+def clean_chapter(html: str, forms: bool = False) -> str:
+    """A chapter's content for paper: forms are in Annex 1, so an embedded form becomes a reference to it (unless
+    forms: a form of Annex 1 itself); tables get column widths."""
     root = parse(html)
-    for section in root.iter("section"):
+    for section in [] if forms else list(root.iter("section")):
         classes = section.get("class") or ""
         if "manual-form" in classes.split():
             code = section.get("data-code", "")
@@ -144,17 +144,79 @@ def batches(parts: list[Part], count: int) -> list[list[Part]]:
     return out
 
 
-def _numbers(total: int, css: str) -> bytes:
+EDITION_MARGIN = "18mm 14mm 22mm 22mm"   # edition.css's @page margin: the page number goes in its bottom-right box
+KIT_MARGIN = "16mm 12mm 26mm 22mm"       # a printed page of the site's (print.css)
+
+
+def _labels(labels: list[str], margin: str) -> bytes:
+    """One page per label, nothing on it but the label where the page number goes: stamped over the pages."""
     from weasyprint import HTML
 
-    body = '<div style="break-after: page"></div>' * (total - 1) + "<div></div>"
-    style = ('@page { size: A4; margin: 18mm 14mm 22mm 22mm; @bottom-right { content: "第 " counter(page) " 页 共 " '
-             'counter(pages) " 页"; font-size: 8pt; vertical-align: top; padding-top: 3mm; '
-             'font-family: "Noto Sans CJK SC", sans-serif; } }')
+    body = "".join(f'<div data-n="{_escape(label)}"></div>' for label in labels)
+    padding = "3mm" if margin == EDITION_MARGIN else "2mm"
+    style = (f'@page {{ size: A4; margin: {margin}; @bottom-right {{ content: string(number); font-size: 8pt; '
+             f'vertical-align: top; padding-top: {padding}; font-family: "Noto Sans CJK SC", sans-serif; }} }} '
+             'div { string-set: number attr(data-n); break-after: page; } div:last-child { break-after: auto; }')
     return HTML(string=_document(body, style)).render().write_pdf()
 
 
-def write(edition: Edition, target: Path, base_url: str, workers: int | None = None, log=lambda line: None) -> Written:
+def numbered_on_their_own(firsts: list[int], total: int) -> list[str]:
+    """第 X 页 共 Y 页 for every page of documents that start on the pages firsts (1-based) of a job of total pages,
+    each counted on its own."""
+    labels = []
+    for first, following in pairwise([*firsts, total + 1]):
+        labels += [f"第 {n} 页 共 {following - first} 页" for n in range(1, following - first + 1)]
+    return labels
+
+
+def _stamp(writer, labels: list[str], margin: str) -> None:
+    """Each label over its page of writer (the page numbers, which need the whole job)."""
+    from pypdf import PdfReader
+
+    numbers = PdfReader(io.BytesIO(_labels(labels, margin)))
+    for number, page in enumerate(writer.pages):
+        page.merge_page(numbers.pages[number])
+        page.compress_content_streams()
+
+
+def _pdf_bytes(writer) -> bytes:
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _extract(results, offset: int, starts: dict[str, int], keys: list[str], following: int, target: Path,
+             metadata: dict) -> Written:
+    """Pages of some consecutive parts of the edition, as laid out for it (before its page numbers were stamped),
+    as a PDF of their own in which each part is numbered on its own: Annex 1 as 打印全部表格."""
+    from pypdf import PdfReader, PdfWriter
+
+    started = time.monotonic()
+    body = PdfWriter()
+    for pdf, _, _ in results:
+        body.append(PdfReader(io.BytesIO(pdf)))
+    firsts = [starts[key] for key in keys]
+    pages = range(firsts[0] - 1 - offset, following - 1 - offset)
+    writer = PdfWriter()
+    for index in pages:
+        writer.add_page(body.pages[index])
+    relative = [first - firsts[0] + 1 for first in firsts]
+    _stamp(writer, numbered_on_their_own(relative, len(pages)), EDITION_MARGIN)
+    for key, first in zip(keys, relative):
+        writer.add_outline_item(title=metadata.get("titles", {}).get(key, key), page_number=first - 1)
+    writer.add_metadata({k: v for k, v in metadata.items() if k.startswith("/")})
+    data = _pdf_bytes(writer)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return Written(target, len(pages), hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started,
+                   dict(zip(keys, relative)))
+
+
+def write(edition: Edition, target: Path, base_url: str, workers: int | None = None, log=lambda line: None,
+          extract: tuple[Path, list[str], dict] | None = None) -> tuple[Written, Written | None]:
+    """The edition as one PDF at target; and, with extract (target, part keys, metadata), those parts' pages as a
+    PDF of their own, each part numbered on its own."""
     from pypdf import PdfReader, PdfWriter
 
     started = time.monotonic()
@@ -193,24 +255,26 @@ def write(edition: Edition, target: Path, base_url: str, workers: int | None = N
     toc_pdf = HTML(string=_document(toc, css), base_url=base_url).render()
     total = len(front_pdf.pages) + len(toc_pdf.pages) + body_pages
     log(f"合成 {total} 页，盖上页码（正文排版 {laid_out - started:.1f} 秒，目录 {time.monotonic() - laid_out:.1f} 秒）")
-    numbers = PdfReader(io.BytesIO(_numbers(total, css)))
     writer = PdfWriter()
     for pdf in [front_pdf.write_pdf(), toc_pdf.write_pdf()] + [result[0] for result in results]:
         writer.append(PdfReader(io.BytesIO(pdf)))
-    for number, page in enumerate(writer.pages):
-        page.merge_page(numbers.pages[number])
-        page.compress_content_streams()
+    _stamp(writer, [f"第 {n} 页 共 {total} 页" for n in range(1, total + 1)], EDITION_MARGIN)
     for part in edition.parts:
         if part.level == 1:
             writer.add_outline_item(title=part.title, page_number=starts[part.key] - 1)
     writer.add_metadata({"/Title": f"{edition.title} {edition.revision_title}", **edition.metadata})
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    data = buffer.getvalue()
+    data = _pdf_bytes(writer)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    return Written(target, total, hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started, starts)
+    written = Written(target, total, hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started, starts)
+    extracted = None
+    if extract:
+        path, keys, metadata = extract
+        order = [part.key for part in edition.parts]
+        last = order.index(keys[-1])
+        following = starts[order[last + 1]] if last + 1 < len(order) else total + 1
+        extracted = _extract(results, len(front_pdf.pages) + len(toc_pdf.pages), starts, keys, following, path, metadata)
+    return written, extracted
 
 
 @dataclass
@@ -220,17 +284,6 @@ class Document:
     key: str
     title: str        # the header's name of it: REC-05 阅读确认签名表, 第二章 服务 修订对照
     html: str
-
-
-def _document_numbers(labels: list[str]) -> bytes:
-    """One page per label, nothing on it but the label where the page number goes: stamped over the pages."""
-    from weasyprint import HTML
-
-    body = "".join(f'<div data-n="{_escape(label)}"></div>' for label in labels)
-    style = ('@page { size: A4; margin: 16mm 12mm 26mm 22mm; @bottom-right { content: string(number); font-size: 8pt; '
-             'vertical-align: top; padding-top: 2mm; font-family: "Noto Sans CJK SC", sans-serif; } } '
-             'div { string-set: number attr(data-n); break-after: page; } div:last-child { break-after: auto; }')
-    return HTML(string=_document(body, style)).render().write_pdf()
 
 
 def write_documents(documents: list[Document], target: Path, base_url: str, *, revision_title: str, effective: str,
@@ -265,24 +318,15 @@ def write_documents(documents: list[Document], target: Path, base_url: str, *, r
             starts[part.key] = position + local.get(part.key, 0) + 1
         position += count
     total = position
-    firsts = [starts[d.key] for d in documents] + [total + 1]
-    labels = []
-    for first, following in pairwise(firsts):
-        labels += [f"第 {n} 页 共 {following - first} 页" for n in range(1, following - first + 1)]
-    numbers = PdfReader(io.BytesIO(_document_numbers(labels)))
+    labels = numbered_on_their_own([starts[d.key] for d in documents], total)
     writer = PdfWriter()
     for pdf, _, _ in results:
         writer.append(PdfReader(io.BytesIO(pdf)))
-    for number, page in enumerate(writer.pages):
-        page.merge_page(numbers.pages[number])
-        page.compress_content_streams()
+    _stamp(writer, labels, KIT_MARGIN)
     for document in documents:
         writer.add_outline_item(title=document.title, page_number=starts[document.key] - 1)
     writer.add_metadata(metadata or {})
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    data = buffer.getvalue()
+    data = _pdf_bytes(writer)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     seconds = time.monotonic() - started

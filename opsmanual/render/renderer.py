@@ -185,8 +185,9 @@ class Renderer:
         return self.render("forms_index.html", groups=self.forms.by_category(), changed=self._changed)
 
     def print_all_forms(self) -> str:
-        bodies = [Markup(self.form(f.code, heading_level=2, standalone=True)) for f in self.forms]
-        return self.render("print_all.html", bodies=bodies)
+        """打印全部表格: the PDF of every form the publication makes (site/edition_pdf.py), and the list of forms."""
+        forms_pdf = f"../{forms_pdf_name(self.revision.version)}" if self.pdf and self.revision is not None else ""
+        return self.render("print_all.html", forms=list(self.forms), forms_pdf=forms_pdf)
 
     def _changed(self, subject: str) -> bool:
         edition = self.edition
@@ -363,6 +364,11 @@ class Renderer:
                            redlines=[{"label": r["label"], "url": self.links.url(r["src"])} for r in kit["redlines"]],
                            forms=[{"form": f, "url": self.links.url(f.url)} for f in kit["forms"]],
                            changes_url=self.links.url(f"revisions/{revision.version}.md"))
+
+
+def forms_pdf_name(version) -> str:
+    """The PDF of every form (Annex 1 of the edition), beside the forms' pages: <version>/forms/forms-<version>.pdf."""
+    return f"forms-{version}.pdf"
 
 
 def kit_file_name(version) -> str:

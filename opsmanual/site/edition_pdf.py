@@ -7,7 +7,7 @@ from pathlib import Path
 from markupsafe import escape
 
 from ..render import paper, pdf
-from ..render.renderer import Renderer
+from ..render.renderer import Renderer, forms_pdf_name
 from .pages import FORMS_INDEX
 
 #: Pages that are not the manual's text: printed on their own (Annex 1's print-all, the kits) or not at all.
@@ -16,6 +16,11 @@ LEFT_OUT = ("forms/print-all.md", "revisions/")
 
 def file_name(version) -> str:
     return f"manual-{version}.pdf"
+
+
+def forms_file_name(version) -> str:
+    """Annex 1 of the edition on its own (打印全部表格), beside the forms' pages."""
+    return f"forms/{forms_pdf_name(version)}"
 
 
 def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Renderer, titles: dict[str, str]) -> list[pdf.Part]:
@@ -37,13 +42,16 @@ def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Render
         if src == FORMS_INDEX:
             for form in forms_renderer.forms:
                 found.append(pdf.Part(key=f"form-{form.slug}", title=f"{form.code} {form.title}", level=2,
-                                      html=pdf.clean_chapter(forms_renderer.form(form.code, heading_level=1, link_title=False))))
+                                      html=pdf.clean_chapter(forms_renderer.form(form.code, heading_level=1, link_title=False),
+                                                           forms=True)))
     if glossary:
         found.append(glossary)
     return found
 
 
-def write(edition, nav_pages, contents, titles, renderer: Renderer, site_dir: Path, site_url: str, log) -> pdf.Written:
+def write(edition, nav_pages, contents, titles, renderer: Renderer, site_dir: Path, site_url: str,
+          log) -> tuple[pdf.Written, pdf.Written | None]:
+    """The edition, and its Annex 1's forms as a PDF of their own in which each form is numbered on its own."""
     revision = edition.revision
     register = edition.register
     check = paper.check_url(site_url, revision.version)
@@ -57,4 +65,9 @@ def write(edition, nav_pages, contents, titles, renderer: Renderer, site_dir: Pa
                            front=[front], parts=parts(nav_pages, contents, renderer, titles),
                            metadata={"/Author": str(company.get("name", "")), "/Subject": f"{revision.title}（{revision.version}）",
                                      "/Keywords": f"受控版本 {revision.notice or revision.kind} {revision.effective.isoformat()} 起生效"})
-    return pdf.write(document, site_dir / file_name(revision.version), base_url=str(site_dir) + "/", log=log)
+    forms = [part for part in document.parts if part.key.startswith("form-")]
+    extract = (site_dir / forms_file_name(revision.version), [part.key for part in forms],
+               {"titles": {part.key: part.title for part in forms}, "/Title": f"办事处营运手册 {revision.title} 附件一 表格汇编",
+                "/Subject": f"{revision.title}（{revision.version}）全部表格，每张表单独编页"}) if forms else None
+    return pdf.write(document, site_dir / file_name(revision.version), base_url=str(site_dir) + "/", log=log,
+                     extract=extract)

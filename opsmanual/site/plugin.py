@@ -284,13 +284,14 @@ class ManualPlugin(BasePlugin[ManualConfig]):
                 "effective": self.edition.revision.effective.isoformat(), "changed": self.changed_urls(),
                 "warnings": self.edition.warnings}
         if self.project.pdf:
-            written = edition_pdf.write(self.edition, self.nav_pages, self.contents, self.titles, self.renderer(),
-                                        site, self.site_url, log.info)
-            info["pdf"] = {"path": written.path.name, "sha256": written.sha256, "pages": written.pages,
-                           "bytes": written.size, "seconds": round(written.seconds, 1), "starts": written.starts}
+            written, forms = edition_pdf.write(self.edition, self.nav_pages, self.contents, self.titles,
+                                               self.renderer(), site, self.site_url, log.info)
             kit = kit_pdf.write(self.edition, self.renderer(), site, self.site_url, log.info)
-            info["kit"] = {"path": kit.path.relative_to(site).as_posix(), "sha256": kit.sha256, "pages": kit.pages,
-                           "bytes": kit.size, "seconds": round(kit.seconds, 1), "starts": kit.starts}
+            for kind, pdf in (("pdf", written), ("forms", forms), ("kit", kit)):
+                if pdf is not None:
+                    info[kind] = {"path": pdf.path.relative_to(site).as_posix(), "sha256": pdf.sha256,
+                                  "pages": pdf.pages, "bytes": pdf.size, "seconds": round(pdf.seconds, 1),
+                                  "starts": pdf.starts}
         (site / "manual-build.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         theme.rewrite_bundles(site, self.mermaid)
         search.compact_search_index(site / "search" / "search_index.json")
