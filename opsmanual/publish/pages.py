@@ -1,6 +1,7 @@
 """The published tree, on the gh-pages branch, in mike's layout: one folder per version, versions.json (with
 each version's dates in its properties, read by the pages' status bar), the `latest` alias as a symlink to the
 revision in force, and our own root files: manifest.json, SHA256SUMS, the currency check page, index.html.
+Every text file has its gzip copy beside it (publish/precompress.py), for nginx's gzip_static.
 
 Every change is one commit made with mike's git library (git fast-import), so gh-pages moves from one whole
 state to the next or not at all.
@@ -18,6 +19,7 @@ from mike.versions import Versions
 from ..control.manifest import MANIFEST, SUMS, Manifest
 from ..data.register import Version
 from .git import GitError, Repository
+from .precompress import GZ, compress, compressible
 
 VERSIONS_FILE = "versions.json"
 INDEX = """<!DOCTYPE html>
@@ -133,6 +135,9 @@ class Pages:
                 commit.add_file(git_utils.FileInfo(self.alias, str(default), mode=0o120000))
                 for root_file in self.root_files(versions, manifest) + tuple(root_files):
                     commit.add_file(git_utils.FileInfo(root_file.path, root_file.data))
+                    if compressible(root_file.path):     # versions.json is read by every page: served precompressed
+                        data = root_file.data.encode("utf-8") if isinstance(root_file.data, str) else root_file.data
+                        commit.add_file(git_utils.FileInfo(root_file.path + GZ, compress(data)))
 
 
 def version_properties(item) -> dict:
