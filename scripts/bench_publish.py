@@ -52,9 +52,9 @@ ENTRY = """  - version: "1.4"
     supersedes: "1.3"
     changes:
       - page: 02-service.md
-        description: 相关章节之后增加一段：客户等候超过约定时间时，前台接待员主动告知进度。
+        description: 相关章节之后增加一段：客户等候超过约定时间时，主动告知处理进度。
 """
-EDIT = "\n客户等候超过约定的时间时，前台接待员应主动告诉客户处理进度和预计还要等多久。\n"
+EDIT = "\n客户等候超过约定的时间时，{{ roles.front_desk }}应主动告诉客户处理进度和预计还要等多久。\n"
 
 
 def log(message: str) -> None:
