@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -89,11 +90,13 @@ def prepare(work: Path) -> Path:
     return repo
 
 
-def publish(prepared: Path, target: Path, pdf: bool) -> tuple[float, list[tuple[str, float]], str]:
-    """(wall seconds, [(step, seconds)], output) of `manual publish` in a fresh copy of the prepared repository."""
+def publish(prepared: Path, target: Path, pdf: bool) -> tuple[float, float, list[tuple[str, float]], str]:
+    """(wall seconds, CPU seconds, [(step, seconds)], output) of `manual publish` in a fresh copy of the prepared
+    repository."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(prepared, target, symlinks=True)
     env = {**ENV, "MANUAL_PUBLISH_PDF": "1" if pdf else "0"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "opsmanual.cli", "publish"], cwd=target, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
@@ -106,10 +109,12 @@ def publish(prepared: Path, target: Path, pdf: bool) -> tuple[float, list[tuple[
             steps.append((f"[{match.group(1)} {match.group(2)}/{match.group(3)}] {match.group(4)}", time.perf_counter()))
     process.wait()
     ended = time.perf_counter()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if process.returncode != 0:
         sys.exit(f"manual publish failed:\n{''.join(output)[-3000:]}")
     timed = [(name, (steps[i + 1][1] if i + 1 < len(steps) else ended) - at) for i, (name, at) in enumerate(steps)]
-    return ended - started, timed, "".join(output)
+    return ended - started, cpu, timed, "".join(output)
 
 
 def main() -> int:
@@ -123,11 +128,11 @@ def main() -> int:
         for round_ in range(args.rounds):
             for pdf in (False, True):
                 load = os.getloadavg()[0]
-                wall, steps, output = publish(prepared, work / f"publish-{int(pdf)}", pdf)
+                wall, cpu, steps, output = publish(prepared, work / f"publish-{int(pdf)}", pdf)
                 results[pdf].append((wall, steps))
                 notes = [line.strip() for line in output.splitlines() if "预压缩" in line or "受控版本 PDF：" in line]
-                log(f"round {round_ + 1}, {'with' if pdf else 'without'} the PDF edition: {wall:.1f} s "
-                    f"(load average before {load:.1f}); " + "; ".join(notes))
+                log(f"round {round_ + 1}, {'with' if pdf else 'without'} the PDF edition: {wall:.1f} s wall, "
+                    f"{cpu:.1f} s CPU (load average before {load:.1f}); " + "; ".join(notes))
         ok = True
         for pdf in (False, True):
             walls = [wall for wall, _ in results[pdf]]
