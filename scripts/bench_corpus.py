@@ -352,7 +352,7 @@ def controlled_names() -> list[tuple[str, str]]:
         for key, value in data.items():
             name = value.get("name") if isinstance(value, dict) else value
             if isinstance(name, str):
-                found.append((name, "{{ %s.%s }}" % (namespace, key)))
+                found.append((name, f"{{{{ {namespace}.{key} }}}}"))
     return sorted(found, key=lambda item: -len(item[0]))
 
 
