@@ -8,11 +8,13 @@ as a server has it): beyond it, a few seconds.
 from __future__ import annotations
 
 import gzip
+import subprocess
 from pathlib import Path
 
 import pytest
 from servers import Nginx, fetch
 
+from opsmanual import linkcheck
 from opsmanual.publish.precompress import GZ, compress, servable_files
 
 GZIP = {"Accept-Encoding": "gzip"}
@@ -103,3 +105,13 @@ def test_unknown_page_gets_the_precompressed_404_page(server, tree):
     assert response.status == 404
     assert response.header("Content-Encoding") == "gzip"
     assert gzip.decompress(response.body) == (tree / "1.3" / "404.html").read_bytes()
+
+
+def test_link_check_and_sums_are_not_disturbed_by_the_gz_copies(tree):
+    """The link check reads the pages, not their copies; SHA256SUMS lists the PDF editions and still verifies."""
+    pages = linkcheck.html_files(tree / "1.3")
+    assert pages and not [p for p in pages if not p.name.endswith(".html")]
+    sums = (tree / "SHA256SUMS").read_text(encoding="utf-8")
+    assert sums and ".gz" not in sums
+    verified = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tree, capture_output=True, text=True, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
