@@ -88,9 +88,10 @@ class Pages:
         return None
 
     def checkout(self, target: Path) -> Path:
-        """The published tree written into a folder (for the link check of a new version beside it)."""
+        """The published tree written into a folder (for the link check of a new version beside it), without the
+        .gz copies: no page links to them, and they are half the files."""
         if self.exists():
-            self.repo.worktree_files(self.ref, target)
+            self.repo.worktree_files(self.ref, target, leave_out=(GZ,))
         else:
             target.mkdir(parents=True, exist_ok=True)
         return target
