@@ -137,11 +137,15 @@ def load_data(project: Project, snapshot: Snapshot) -> tuple[Register, Roster | 
     """The register and the roster, checked against each other and against the content."""
     roster = load_roster(project.roster_file) if project.roster_file.is_file() else None
 
+    archives: dict[Version, Snapshot | None] = {}  # one snapshot per revision: its forms and facts load once
+
     def page_exists(version: Version, page: str) -> bool | None:
         if snapshot.version == version:
             source = snapshot
         else:
-            source = archived(project, version) or (snapshot if snapshot.is_working_tree else None)
+            if version not in archives:
+                archives[version] = archived(project, version)
+            source = archives[version] or (snapshot if snapshot.is_working_tree else None)
         if source is None:
             return None  # that revision's content is not in the repository
         if page.endswith(".md"):

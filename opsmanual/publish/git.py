@@ -159,8 +159,9 @@ class Repository:
     def push(self, remote: str, *refspecs: str) -> None:
         self.run("push", "--quiet", "--atomic", "--porcelain", remote, *refspecs)
 
-    def worktree_files(self, ref: str, target: Path) -> None:
-        """The tree of a commit written into a folder (symlinks kept), without touching the work tree."""
+    def worktree_files(self, ref: str, target: Path, leave_out: tuple[str, ...] = ()) -> None:
+        """The tree of a commit written into a folder (symlinks kept), without touching the work tree; files whose
+        name ends with one of leave_out are not written."""
         target.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run([*GIT, "archive", "--format=tar", ref], cwd=self.root, capture_output=True,
                                  env={**os.environ, **ENV}, check=False)
@@ -170,4 +171,5 @@ class Repository:
         import tarfile
 
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(target, filter="tar")
+            members = [m for m in tar.getmembers() if not (leave_out and m.name.endswith(leave_out))]
+            tar.extractall(target, members=members, filter="tar")

@@ -1,6 +1,7 @@
 """The published tree, on the gh-pages branch, in mike's layout: one folder per version, versions.json (with
 each version's dates in its properties, read by the pages' status bar), the `latest` alias as a symlink to the
 revision in force, and our own root files: manifest.json, SHA256SUMS, the currency check page, index.html.
+Every text file has its gzip copy beside it (publish/precompress.py), for nginx's gzip_static.
 
 Every change is one commit made with mike's git library (git fast-import), so gh-pages moves from one whole
 state to the next or not at all.
@@ -17,6 +18,7 @@ from mike.versions import Versions
 from ..control.manifest import MANIFEST, SUMS, Manifest
 from ..data.register import Version
 from .git import GitError, Repository
+from .precompress import GZ, compress, compressible
 
 VERSIONS_FILE = "versions.json"
 INDEX = """<!DOCTYPE html>
@@ -74,9 +76,10 @@ class Pages:
         return None
 
     def checkout(self, target: Path) -> Path:
-        """The published tree written into a folder (for the link check of a new version beside it)."""
+        """The published tree written into a folder (for the link check of a new version beside it), without the
+        .gz copies: no page links to them, and they are half the files."""
         if self.exists():
-            self.repo.worktree_files(self.ref, target)
+            self.repo.worktree_files(self.ref, target, leave_out=(GZ,))
         else:
             target.mkdir(parents=True, exist_ok=True)
         return target
@@ -110,16 +113,20 @@ class Pages:
         return self.commit()
 
     def _commit(self, message, versions, default, site_dir, version, root_files, manifest) -> None:
-        with contextlib.chdir(self.repo.root), git_utils.Commit(self.branch, message, allow_empty=True) as commit:
-            if site_dir is not None and version is not None:
-                destination = str(version)
-                commit.delete_files([destination])
-                for file in git_utils.walk_real_files(str(site_dir)):
-                    commit.add_file(file.copy(destination, str(site_dir)))
-            commit.delete_files([self.alias])
-            commit.add_file(git_utils.FileInfo(self.alias, str(default), mode=0o120000))
-            for root_file in self.root_files(versions, manifest) + tuple(root_files):
-                commit.add_file(git_utils.FileInfo(root_file.path, root_file.data))
+        with contextlib.chdir(self.repo.root):
+            with git_utils.Commit(self.branch, message, allow_empty=True) as commit:
+                if site_dir is not None and version is not None:
+                    destination = str(version)
+                    commit.delete_files([destination])
+                    for file in git_utils.walk_real_files(str(site_dir)):
+                        commit.add_file(file.copy(destination, str(site_dir)))
+                commit.delete_files([self.alias])
+                commit.add_file(git_utils.FileInfo(self.alias, str(default), mode=0o120000))
+                for root_file in self.root_files(versions, manifest) + tuple(root_files):
+                    commit.add_file(git_utils.FileInfo(root_file.path, root_file.data))
+                    if compressible(root_file.path):     # versions.json is read by every page: served precompressed
+                        data = root_file.data.encode("utf-8") if isinstance(root_file.data, str) else root_file.data
+                        commit.add_file(git_utils.FileInfo(root_file.path + GZ, compress(data)))
 
 
 def version_properties(item) -> dict:

@@ -34,6 +34,7 @@ from .build import build_site
 from .git import GitError, Repository
 from .journal import Entry, Journal
 from .pages import Pages, RootFile
+from .precompress import precompress
 
 
 class PublishRefused(ManualError):
@@ -352,6 +353,7 @@ class Publisher:
                                        f"用时 {edition['seconds']} 秒")
                 self.progress.step(f"检查 {version} 的每个链接和锚点（连同已发布的各版本）")
                 self.check_links(site, version, manifest, register)
+                self.progress.note(precompress(site).text())
             if not entry.from_archive:
                 self.progress.step(f"把 {version} 的源文件存档到 history/{version}/ 并提交")
                 self.archive(entry, revision.title)
