@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import os
 import re
 import resource
@@ -40,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this tree's opsmanual, not another install
-import bench_corpus as corpus  # noqa: E402
+import bench_corpus as corpus
 
 ROOT = corpus.ROOT
 PY = sys.executable
@@ -62,7 +63,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, subprocess.Compl
     """Run a command; wall and CPU seconds (user+sys of it and the processes it waited for)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
+    result = subprocess.run(command, check=False, cwd=cwd, env=ENV, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -89,7 +90,7 @@ def timed_steps(command: list[str], cwd: Path) -> tuple[float, float, list[tuple
 
 def step_time(lines: list[tuple[float, str]], step: str) -> float:
     """Seconds from the progress line that contains step to the next progress line."""
-    for (at, line), (until, _) in zip(lines, lines[1:]):
+    for (at, line), (until, _) in itertools.pairwise(lines):
         if step in line:
             return until - at
     return float("nan")

@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from servers import Nginx, fetch
 
 from opsmanual import linkcheck
 from opsmanual.publish.precompress import GZ, compress, servable_files
+from servers import Nginx, fetch
 
 GZIP = {"Accept-Encoding": "gzip"}
 

@@ -113,20 +113,19 @@ class Pages:
         return self.commit()
 
     def _commit(self, message, versions, default, site_dir, version, root_files, manifest) -> None:
-        with contextlib.chdir(self.repo.root):
-            with git_utils.Commit(self.branch, message, allow_empty=True) as commit:
-                if site_dir is not None and version is not None:
-                    destination = str(version)
-                    commit.delete_files([destination])
-                    for file in git_utils.walk_real_files(str(site_dir)):
-                        commit.add_file(file.copy(destination, str(site_dir)))
-                commit.delete_files([self.alias])
-                commit.add_file(git_utils.FileInfo(self.alias, str(default), mode=0o120000))
-                for root_file in self.root_files(versions, manifest) + tuple(root_files):
-                    commit.add_file(git_utils.FileInfo(root_file.path, root_file.data))
-                    if compressible(root_file.path):     # versions.json is read by every page: served precompressed
-                        data = root_file.data.encode("utf-8") if isinstance(root_file.data, str) else root_file.data
-                        commit.add_file(git_utils.FileInfo(root_file.path + GZ, compress(data)))
+        with contextlib.chdir(self.repo.root), git_utils.Commit(self.branch, message, allow_empty=True) as commit:
+            if site_dir is not None and version is not None:
+                destination = str(version)
+                commit.delete_files([destination])
+                for file in git_utils.walk_real_files(str(site_dir)):
+                    commit.add_file(file.copy(destination, str(site_dir)))
+            commit.delete_files([self.alias])
+            commit.add_file(git_utils.FileInfo(self.alias, str(default), mode=0o120000))
+            for root_file in self.root_files(versions, manifest) + tuple(root_files):
+                commit.add_file(git_utils.FileInfo(root_file.path, root_file.data))
+                if compressible(root_file.path):     # versions.json is read by every page: served precompressed
+                    data = root_file.data.encode("utf-8") if isinstance(root_file.data, str) else root_file.data
+                    commit.add_file(git_utils.FileInfo(root_file.path + GZ, compress(data)))
 
 
 def version_properties(item) -> dict:
