@@ -95,9 +95,14 @@ def test_progress_is_printed_in_stages_with_every_step(published):
 
 
 def test_the_redline_shows_the_words_that_changed(published):
+    """The revision's page lists each change with the register's words and links the chapter's redline, which
+    shows the words that changed."""
     page = text_of(pages_file(published, "1.1/revisions/1.1/index.html"))
-    assert "〔删： 3 〕 〔增： 2 〕 声内接听" in page
-    assert "修订说明：电话咨询的接听时限由铃响3声缩短为2声。" in page
+    assert "电话咨询的接听时限由铃响3声缩短为2声。" in page
+    assert "href=02-service/" in pages_file(published, "1.1/revisions/1.1/index.html")  # the chapter redline, beside it
+    redline = text_of(pages_file(published, "1.1/revisions/1.1/02-service/index.html"))
+    assert "〔删： 3 〕 〔增： 2 〕 声内接听" in redline
+    assert "修订说明：电话咨询的接听时限由铃响3声缩短为2声。" in redline
 
 
 def test_the_changed_paragraph_carries_a_change_bar_and_the_page_says_it_changed(published):
