@@ -13,6 +13,7 @@ the differences within a round: the pair shared the machine), the PDF's size and
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -82,7 +83,7 @@ def verdict(ok: bool) -> str:
 def measure(name: str, project: Path, rounds: int) -> dict:
     print(f"\n== {name}: {rounds} rounds, alternating without / with the PDF edition", flush=True)
     plain, with_pdf, added = [], [], []
-    pdf = None
+    pdf, parts = None, {}
     for round_ in range(1, rounds + 1):
         a = build(project, pdf=False)
         b = build(project, pdf=True)
@@ -90,6 +91,13 @@ def measure(name: str, project: Path, rounds: int) -> dict:
         with_pdf.append(b)
         added.append(b[0] - a[0])
         pdf = next(b[2].glob("manual-*.pdf"), None)
+        info = json.loads((b[2] / "manual-build.json").read_text(encoding="utf-8"))
+        for kind, label in (("pdf", "the edition"), ("forms", "Annex 1's forms"), ("kit", "the revision's kit")):
+            if info.get(kind):
+                item = info[kind]
+                print(f"      {label}: {item['seconds']:.1f} s, {item['pages']} pages, {item['bytes'] / 1024 ** 2:.1f} MB",
+                      flush=True)
+                parts.setdefault(kind, []).append(item["seconds"])
         print(f"   round {round_}: without {a[0]:6.1f} s wall ({a[1]:6.1f} s CPU), with {b[0]:6.1f} s wall "
               f"({b[1]:6.1f} s CPU)", flush=True)
     if pdf is None:
@@ -97,7 +105,8 @@ def measure(name: str, project: Path, rounds: int) -> dict:
     med = statistics.median
     return {"name": name, "plain": med(w for w, _, _ in plain), "with": med(w for w, _, _ in with_pdf),
             "plain_cpu": med(c for _, c, _ in plain), "with_cpu": med(c for _, c, _ in with_pdf),
-            "added": med(added), "size": pdf.stat().st_size, "pages": pdf_pages(pdf), "cores": os.cpu_count()}
+            "added": med(added), "size": pdf.stat().st_size, "pages": pdf_pages(pdf), "cores": os.cpu_count(),
+            "edition": med(parts.get("pdf", [0.0])), "kit": med(parts.get("kit", [0.0]))}
 
 
 def report(results: list[dict]) -> None:
@@ -107,8 +116,9 @@ def report(results: list[dict]) -> None:
         print(f"| {r['name']} | {r['plain']:.1f} s | {r['with']:.1f} s | {r['with'] - r['plain']:.1f} s ({r['added']:.1f} s) "
               f"| {r['with_cpu'] - r['plain_cpu']:.1f} s | {r['size'] / 1024 ** 2:.1f} MB | {r['pages']} |")
     real = results[0]
-    print(f"\ntarget: the real manual's PDF adds ≤ {ADDED_TARGET:.0f} s: {real['added']:.1f} s — "
-          f"{verdict(real['added'] <= ADDED_TARGET)}")
+    print(f"\ntarget: the real manual's PDF edition adds ≤ {ADDED_TARGET:.0f} s: {real['edition']:.1f} s (its own "
+          f"layout and stamping) — {verdict(real['edition'] <= ADDED_TARGET)}; all PDFs of the build together (edition, "
+          f"Annex 1, the revision's kit): {real['added']:.1f} s — {verdict(real['added'] <= ADDED_TARGET)}")
     print(f"target: the real manual's PDF ≤ {SIZE_TARGET // 1024 ** 2} MB: {real['size'] / 1024 ** 2:.1f} MB — "
           f"{verdict(real['size'] <= SIZE_TARGET)}")
     print(f"({real['cores']} cores; the edition is laid out in parallel, one process per core)")
