@@ -4,7 +4,7 @@
     .venv/bin/python scripts/bench_pdf.py               # the real manual and the 100-page synthetic one, 2 rounds
     .venv/bin/python scripts/bench_pdf.py --rounds 3 --pages 100
 
-For the real manual (the working tree) and for a synthetic manual of --pages pages (scripts/bench_corpus.py), it
+For the real manual (as committed: HEAD) and for a synthetic manual of --pages pages (scripts/bench_corpus.py), it
 runs, alternating, R strict builds without the PDF edition and R with it (`mkdocs build --strict`, MANUAL_PDF), and
 prints the medians of wall and CPU time, what the edition adds (the difference of the medians, and the median of
 the differences within a round: the pair shared the machine), the PDF's size and pages, each with its target
@@ -29,20 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_corpus as corpus
 
-PROJECT_FILES = ("docs", "checklists", "facts", "overrides", "history", "diagrams", "mkdocs.yml", "revisions.yml",
-                 "roster.yml", "search-dictionary.txt", ".gitignore")
 ADDED_TARGET = 30.0            # seconds the edition may add to a publish (real manual)
 SIZE_TARGET = 15 * 1024 ** 2   # bytes
 
 
 def real_manual(target: Path) -> Path:
+    """The real manual as committed (HEAD), as a clone would have it."""
     target.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, target / name)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     return target
 
 

@@ -86,11 +86,19 @@ def column_widths(table) -> None:
     table.insert(0, colgroup)
 
 
-def clean_chapter(html: str, forms: bool = False) -> str:
-    """A chapter's content for paper: forms are in Annex 1, so an embedded form becomes a reference to it (unless
-    forms: a form of Annex 1 itself); tables get column widths."""
+def clean_form(html: str) -> str:
+    """A form of Annex 1 for paper: its tables get column widths."""
     root = parse(html)
-    for section in [] if forms else list(root.iter("section")):
+    for table in root.iter("table"):
+        column_widths(table)
+    return serialize(root)
+
+
+def clean_chapter(html: str) -> str:
+    """A chapter's content for paper: forms are in Annex 1, so an embedded form becomes a reference to it;
+    tables get column widths."""
+    root = parse(html)
+    for section in list(root.iter("section")):
         classes = section.get("class") or ""
         if "manual-form" in classes.split():
             code = section.get("data-code", "")
@@ -144,16 +152,42 @@ def batches(parts: list[Part], count: int) -> list[list[Part]]:
     return out
 
 
-EDITION_MARGIN = "18mm 14mm 22mm 22mm"   # edition.css's @page margin: the page number goes in its bottom-right box
-KIT_MARGIN = "16mm 12mm 26mm 22mm"       # a printed page of the site's (print.css)
+def _lay_out(parts: list[Part], css: str, base_url: str, workers: int | None,
+             attributes=lambda part: "") -> tuple[list, list[list[Part]]]:
+    """Lay parts out in batches, in parallel when they are big (a small job in this process: starting workers would
+    cost more than they save); each batch's (PDF, page count, where its parts start) and the batches."""
+    size = sum(len(part.html) for part in parts)
+    workers = workers or (max(1, min(2, os.cpu_count() or 1)) if size > SMALL else 1)
+    groups = batches(parts, workers * 2 if workers > 1 else 1)
+    jobs = [(_document("".join(f'<section class="part" id="part-{p.key}"{attributes(p)}>{p.html}</section>'
+                               for p in group), css), base_url, [p.key for p in group]) for group in groups]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_render_part, jobs)), groups
+    return [_render_part(job) for job in jobs], groups
 
 
-def _labels(labels: list[str], margin: str) -> bytes:
+def _starts(results, groups: list[list[Part]], offset: int = 0) -> dict[str, int]:
+    """Each part's first page (1-based) in the job, its batches following offset pages."""
+    starts, position = {}, offset
+    for (_, count, local), group in zip(results, groups):
+        for part in group:
+            starts[part.key] = position + local.get(part.key, 0) + 1
+        position += count
+    return starts
+
+
+# (the @page margin, the page number's distance below the text): the number goes in the bottom-right margin box
+EDITION_MARGIN = ("18mm 14mm 22mm 22mm", "3mm")   # edition.css
+KIT_MARGIN = ("16mm 12mm 26mm 22mm", "2mm")       # a printed page of the site's (print.css)
+
+
+def _labels(labels: list[str], margin: tuple[str, str]) -> bytes:
     """One page per label, nothing on it but the label where the page number goes: stamped over the pages."""
     from weasyprint import HTML
 
     body = "".join(f'<div data-n="{_escape(label)}"></div>' for label in labels)
-    padding = "3mm" if margin == EDITION_MARGIN else "2mm"
+    margin, padding = margin
     style = (f'@page {{ size: A4; margin: {margin}; @bottom-right {{ content: string(number); font-size: 8pt; '
              f'vertical-align: top; padding-top: {padding}; font-family: "Noto Sans CJK SC", sans-serif; }} }} '
              'div { string-set: number attr(data-n); break-after: page; } div:last-child { break-after: auto; }')
@@ -169,7 +203,7 @@ def numbered_on_their_own(firsts: list[int], total: int) -> list[str]:
     return labels
 
 
-def _stamp(writer, labels: list[str], margin: str) -> None:
+def _stamp(writer, labels: list[str], margin: tuple[str, str]) -> None:
     """Each label over its page of writer (the page numbers, which need the whole job)."""
     from pypdf import PdfReader
 
@@ -221,30 +255,16 @@ def write(edition: Edition, target: Path, base_url: str, workers: int | None = N
 
     started = time.monotonic()
     css = CSS_FILE.read_text(encoding="utf-8") + page_css(edition)
-    size = sum(len(part.html) for part in edition.parts)
-    # a small manual is laid out in this process: starting workers would cost more than they save
-    workers = workers or (max(1, min(2, os.cpu_count() or 1)) if size > SMALL else 1)
-    groups = batches(edition.parts, workers * 2 if workers > 1 else 1)
-    jobs = [(_document("".join(f'<section class="part" id="part-{p.key}">{p.html}</section>' for p in group), css),
-             base_url, [p.key for p in group]) for group in groups]
-    log(f"排版正文：{len(edition.parts)} 个部分，分 {len(jobs)} 批，{workers} 个进程并行")
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_render_part, jobs))
-    else:
-        results = [_render_part(job) for job in jobs]
+    results, groups = _lay_out(edition.parts, css, base_url, workers)
+    log(f"排版正文：{len(edition.parts)} 个部分，分 {len(groups)} 批")
     from weasyprint import HTML
 
     laid_out = time.monotonic()
     front_pdf = HTML(string=_document("".join(edition.front), css), base_url=base_url).render()
     body_pages = sum(count for _, count, _ in results)
 
-    def contents(offset: int) -> str:
-        starts, position = {}, offset
-        for (_, count, local), group in zip(results, groups):
-            for part in group:
-                starts[part.key] = position + local.get(part.key, 0) + 1
-            position += count
+    def contents(offset: int) -> tuple[dict[str, int], str]:
+        starts = _starts(results, groups, offset)
         entries = "".join(f'<li class="level-{p.level}" data-page="{starts[p.key]}">{_escape(p.title)}</li>'
                           for p in edition.parts)
         return starts, f'<section class="part toc"><h1 class="part-title">目录</h1><ol>{entries}</ol></section>'
@@ -301,23 +321,10 @@ def write_documents(documents: list[Document], target: Path, base_url: str, *, r
     css = (CSS_FILE.read_text(encoding="utf-8") + KIT_CSS_FILE.read_text(encoding="utf-8")
            + paper.page_style("", revision_title, effective, check_url)
            + "@page { @top-left { content: string(document); } @bottom-right { content: none; } }")
-    size = sum(len(d.html) for d in documents)
-    workers = workers or (max(1, min(2, os.cpu_count() or 1)) if size > SMALL else 1)
     parts = [Part(d.key, d.title, d.html) for d in documents]
-    groups = batches(parts, workers * 2 if workers > 1 else 1)
-    jobs = [(_document("".join(f'<section class="part" id="part-{p.key}" data-title="{_escape(p.title)}">{p.html}</section>'
-                               for p in group), css), base_url, [p.key for p in group]) for group in groups]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_render_part, jobs))
-    else:
-        results = [_render_part(job) for job in jobs]
-    starts, position = {}, 0
-    for (_, count, local), group in zip(results, groups):
-        for part in group:
-            starts[part.key] = position + local.get(part.key, 0) + 1
-        position += count
-    total = position
+    results, groups = _lay_out(parts, css, base_url, workers, lambda p: f' data-title="{_escape(p.title)}"')
+    starts = _starts(results, groups)
+    total = sum(count for _, count, _ in results)
     labels = numbered_on_their_own([starts[d.key] for d in documents], total)
     writer = PdfWriter()
     for pdf, _, _ in results:

@@ -166,7 +166,7 @@ class Renderer:
             raise KeyError(f"{form.source.name}: 预填了 {sorted(unknown)}，但 {code} 没有这些栏目"
                            f"（表头：{list(form.header_labels)}；栏目：{[c.title for c in form.columns]}）")
         context = {"form": form, "heading_level": heading_level, "prefill": prefill or {}, "prefill_rows": rows or [],
-                       "link_title": link_title, "standalone": standalone}
+                   "link_title": link_title, "standalone": standalone}
         if prefill or rows:
             return self.render("form.html", **context)
         return self.shared("form.html", (code, heading_level, link_title, standalone), **context)

@@ -42,8 +42,7 @@ def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Render
         if src == FORMS_INDEX:
             for form in forms_renderer.forms:
                 found.append(pdf.Part(key=f"form-{form.slug}", title=f"{form.code} {form.title}", level=2,
-                                      html=pdf.clean_chapter(forms_renderer.form(form.code, heading_level=1, link_title=False),
-                                                           forms=True)))
+                                      html=pdf.clean_form(forms_renderer.form(form.code, heading_level=1, link_title=False))))
     if glossary:
         found.append(glossary)
     return found
