@@ -138,3 +138,19 @@ def test_a_full_disk_is_named_and_the_next_publish_completes(repo, tmp_path):
     first = output.split("=====")[0]
     assert "磁盘空间已满" in first and "Traceback" not in first, first
     assert output.strip().splitlines()[-1] == "1.1", output
+
+
+@pytest.mark.parametrize("answer, kind", [
+    ("fatal: error writing commit", "disk_full"),       # git fast-import (mike's gh-pages commit) on a full disk
+    ("error: unable to write file: No space left on device", "disk_full"),
+    ("fatal: Unable to create '/r/.git/index.lock': File exists.", "lock"),
+    ("error: insufficient permission for adding an object to repository database", "permission"),
+    ("fatal: unable to create temporary file: Read-only file system", "read_only"),
+])
+def test_git_failures_are_named_for_what_they_are(answer, kind):
+    """Where the disk fills decides which git command fails first, so the full-disk test above may meet either
+    wording; each is named here."""
+    from opsmanual.publish.git import MESSAGES, GitError
+
+    error = GitError(["fast-import"], answer)
+    assert error.kind == kind and MESSAGES[kind] in error.explanation, (error.kind, error.explanation)
