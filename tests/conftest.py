@@ -1,19 +1,26 @@
 """Shared fixtures: projects in temporary folders (the real manual, or a small one for publishing tests), git
 repositories, the `manual` command run as an editor runs it, real builds, and one browser per module.
 
-The expensive things are made once per test run and shared: a strict build of the real manual
-(`real_site`), and the shipped history published into a scratch repository (`history`).
+The expensive things are made once per test run and shared, also between the processes pytest-xdist runs the
+suite in (`./manual test` runs one per core): a strict build of the real manual (`real_site`), a small manual
+with its first revision published (`mini_published_template`), and the shipped history published with its PDFs
+into a scratch repository (`history`). The first process that needs one makes it under a file lock in the run's
+shared temporary folder; the others wait for it and read it. The history takes two minutes, so it is started
+in the background when the run starts, and the tests that read it are run last.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
@@ -148,13 +155,97 @@ def mini_repo(tmp_path) -> Path:
     return init_repo(mini_project(tmp_path / "repo"))
 
 
+# -- made once per run, shared by every process of it ------------------------------------------------
+
+#: The test modules that read the published history: run after the others, when the history is ready.
+READS_HISTORY = ("test_e2e.py", "test_pdf.py", "test_print.py", "test_serving.py")
+HISTORY_THREAD = pytest.StashKey[threading.Thread]()
+
+
+CONFIG: pytest.Config | None = None  # this process's, for what is made once outside a fixture
+
+
+def pytest_configure(config):
+    global CONFIG
+    CONFIG = config
+
+
+def shared_folder(config) -> Path:
+    """The run's temporary folder that every process of it sees: pytest's own, or, in a pytest-xdist worker
+    (whose own is <run's>/popen-gwN), its parent."""
+    base = config._tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def made_once(config, name: str, make) -> dict:
+    """What make(folder) returns (JSON), made in <shared>/<name>/ by the first process that asks, under a file
+    lock; a later ask, from this process or another, reads it."""
+    folder = shared_folder(config) / name
+    done = folder.parent / f"{name}.json"
+    with FileLock(str(folder.parent / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            done.write_text(json.dumps(make(folder), ensure_ascii=False), encoding="utf-8")
+    return json.loads(done.read_text(encoding="utf-8"))
+
+
+def publish_history(folder: Path) -> dict:
+    """The shipped history (1.0, 1.1, 1.2 from history/, the newest from the working tree) published into a
+    scratch clone with the documented command, and its gh-pages checked out as a web server would have it."""
+    repo = folder / "repo"
+    skipped = shutil.ignore_patterns(".venv", "node_modules", "__pycache__", ".git", "test-artefacts", ".cache",
+                                     "*.egg-info")
+
+    def ignore(parent, names):  # the built /site/ of the root, not opsmanual/site/ (the package's own code)
+        return set(skipped(parent, names)) | ({"site"} if Path(parent) == ROOT else set())
+
+    shutil.copytree(ROOT, repo, ignore=ignore)
+    init_repo(repo, "发布前的仓库")
+    result = manual(repo, "publish", env=FULL, timeout=1800)
+    tree = folder / "tree"
+    if result.returncode == 0:
+        git(folder, "clone", "--quiet", "--branch", "gh-pages", "--single-branch", str(repo), str(tree))
+    return {"repo": str(repo), "tree": str(tree), "output": result.stdout, "errors": result.stderr,
+            "returncode": result.returncode}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The tests that read the published history after the others (a stable sort: each module keeps its order)."""
+    items.sort(key=reads_history)
+
+
+def reads_history(item) -> bool:
+    return item.path.name in READS_HISTORY or "history" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_finish(session):
+    """Start publishing the history in the background if a test that reads it is to run (each pytest-xdist
+    worker starts one: the first takes the lock and publishes, the other's waits for it)."""
+    if any(map(reads_history, session.items)) and not session.config.option.collectonly:
+        thread = threading.Thread(target=made_once, args=(session.config, "history", publish_history), daemon=True)
+        thread.start()
+        session.config.stash[HISTORY_THREAD] = thread
+
+
+def pytest_sessionfinish(session):
+    thread = session.config.stash.get(HISTORY_THREAD, None)
+    if thread is not None:
+        thread.join()
+
+
+
 @pytest.fixture(scope="session")
-def mini_published_template(tmp_path_factory) -> Path:
+def mini_published_template(pytestconfig) -> Path:
     """A small manual's repository in which 1.0 was published (without the PDF edition): made once per run."""
-    repo = init_repo(mini_project(tmp_path_factory.mktemp("mini-published") / "repo"))
-    result = manual(repo, "publish")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return repo
+    def make(folder: Path) -> dict:
+        repo = init_repo(mini_project(folder / "repo"))
+        result = manual(repo, "publish")
+        return {"repo": str(repo), "output": result.stdout + result.stderr, "returncode": result.returncode}
+
+    made = made_once(pytestconfig, "mini-published", make)
+    assert made["returncode"] == 0, made["output"]
+    return Path(made["repo"])
 
 
 @pytest.fixture
@@ -164,33 +255,24 @@ def mini_published(mini_published_template, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_site(tmp_path_factory) -> Path:
+def real_site(pytestconfig) -> Path:
     """One strict build of the real manual, shared by the tests that only read it."""
-    site = tmp_path_factory.mktemp("site")
-    result = build(ROOT, site)
-    assert result.returncode == 0, result.stderr
-    return site
+    def make(folder: Path) -> dict:
+        result = build(ROOT, folder / "site")
+        return {"site": str(folder / "site"), "errors": result.stderr, "returncode": result.returncode}
+
+    made = made_once(pytestconfig, "real-site", make)
+    assert made["returncode"] == 0, made["errors"]
+    return Path(made["site"])
 
 
 @pytest.fixture(scope="session")
-def history(tmp_path_factory) -> dict:
-    """The shipped history (1.0, 1.1, 1.2 from history/, the newest from the working tree) published into a
-    scratch clone with the documented command, and its gh-pages checked out as a web server would have it."""
-    work = tmp_path_factory.mktemp("history")
-    repo = work / "repo"
-    skipped = shutil.ignore_patterns(".venv", "node_modules", "__pycache__", ".git", "test-artefacts", ".cache",
-                                     "*.egg-info")
-
-    def ignore(folder, names):  # the built /site/ of the root, not opsmanual/site/ (the package's own code)
-        return set(skipped(folder, names)) | ({"site"} if Path(folder) == ROOT else set())
-
-    shutil.copytree(ROOT, repo, ignore=ignore)
-    init_repo(repo, "发布前的仓库")
-    result = manual(repo, "publish", env=FULL)
-    assert result.returncode == 0, result.stdout + result.stderr
-    tree = work / "tree"
-    git(work, "clone", "--quiet", "--branch", "gh-pages", "--single-branch", str(repo), str(tree))
-    return {"repo": repo, "tree": tree, "output": result.stdout}
+def history(pytestconfig) -> dict:
+    """The published history (publish_history), from the background publication or, if none was started, made
+    here; waits for it when another process is making it."""
+    made = made_once(pytestconfig, "history", publish_history)
+    assert made["returncode"] == 0, made["output"] + made["errors"]
+    return {"repo": Path(made["repo"]), "tree": Path(made["tree"]), "output": made["output"]}
 
 
 @pytest.fixture(scope="session")

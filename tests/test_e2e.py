@@ -367,9 +367,11 @@ def search(page: Page, term: str) -> list[str]:
     box = page.locator(".md-search__input")
     box.click()
     box.fill("")
-    box.press("End")
-    page.keyboard.insert_text(term)
     # Material reads the query on key-up; an input method's composition ends with one. End gives it one.
+    box.press("End")
+    # The previous query's results go first: read too early, they would pass for this query's on a busy machine.
+    wait_until(page, "!document.querySelector('.md-search-result__list > .md-search-result__item')")
+    page.keyboard.insert_text(term)
     box.press("End")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -565,8 +567,11 @@ def test_change_bars_mark_what_this_revision_changed(open_page, tree, shots):
 # -- 6. accessibility, focus, Chinese ---------------------------------------------------------------------
 
 def open_version_list(page: Page) -> None:
+    """Hovered open, and measured once Material's fade-in (opacity .25 s) has ended: mid-fade, every colour is
+    paler than the reader sees it."""
     page.hover(".md-version")
     page.locator(".md-version__list").wait_for(state="visible")
+    wait_until(page, "getComputedStyle(document.querySelector('.md-version__list')).opacity === '1'")
 
 
 def open_search(page: Page) -> None:

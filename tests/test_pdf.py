@@ -3,6 +3,7 @@ pdffonts, pdftoppm): its table of contents leads to the right pages, every foote
 revision changed is marked, its fonts are embedded, and the manifest's SHA-256 is its own."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -13,7 +14,8 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from conftest import text_of
+import conftest
+from conftest import made_once, text_of
 
 MM = 72 / 25.4
 
@@ -22,9 +24,20 @@ def pdf_of(tree: Path, version: str) -> Path:
     return tree / version / f"manual-{version}.pdf"
 
 
+@functools.cache
+def pages_text(pdf: Path) -> tuple[str, ...]:
+    """The text of every page (pdftotext -layout), read once per file and run: poppler takes about 0.1 s for a
+    page of the edition, and the tests of both processes read most pages more than once."""
+    def read(folder: Path) -> dict:
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        return {"pages": text.split("\f")[:-1]}  # every page ends with a form feed
+
+    name = "pdftotext-" + hashlib.sha256(str(pdf).encode("utf-8")).hexdigest()[:16]
+    return tuple(made_once(conftest.CONFIG, name, read)["pages"])
+
+
 def page_text(pdf: Path, number: int) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-f", str(number), "-l", str(number), str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return pages_text(pdf)[number - 1]
 
 
 def squash(text: str) -> str:
@@ -76,8 +89,7 @@ def test_annex_1_holds_the_forms_themselves_and_prints_alone_with_each_form_numb
             assert squash(form.items[0].standard)[:12] in pages[first], f"{form.code}: its first item is not printed"
         count = following - first
         assert all(f"第{n}页共{count}页" in pages[first + n - 1] for n in range(1, count + 1)), f"{form.code}: numbering"
-    edition = "".join(squash(page_text(pdf_of(tree, newest), n))
-                      for n in range(1, len(PdfReader(pdf_of(tree, newest)).pages) + 1))
+    edition = squash("".join(pages_text(pdf_of(tree, newest))))
     missing = [form.code for form in forms if form.kind == "checklist" and squash(form.items[0].standard)[:12] not in edition]
     assert not missing, f"the edition's Annex 1 does not hold these checklists' items (a reference instead?): {missing}"
     page = (tree / newest / "forms" / "print-all" / "index.html").read_text(encoding="utf-8")
@@ -198,8 +210,8 @@ def test_the_cjk_fonts_are_embedded_and_no_glyph_is_missing(tree, newest):
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts
     assert any("CJK" in line for line in fonts)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "\ufffd" not in text and "客户投诉" in text
+    text = "".join(pages_text(pdf))
+    assert "\ufffd" not in text and "客户投诉" in squash(text)
 
 
 def test_page_images_are_kept_as_artefacts(tree, newest, artefacts):
