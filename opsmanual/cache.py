@@ -1,11 +1,24 @@
-"""Caches kept between builds in the user's cache folder (~/.cache/opsmanual): compiled Jinja templates and
-jieba's word cuts. What they keep is a pure function of what they are keyed by, so a stale entry cannot exist;
-losing the folder only costs time."""
+"""Caches kept between builds: in the user's cache folder (~/.cache/opsmanual: compiled Jinja templates, jieba's
+word cuts, rendered blocks), and in the process (kept(): what `manual serve`'s rebuilds and the versions of one
+publication would otherwise work out again). What they keep is a pure function of what they are keyed by (the
+content, by digest), so a stale entry cannot exist; losing one only costs time."""
 from __future__ import annotations
 
 import os
 from functools import cache
 from pathlib import Path
+
+
+def kept(store: dict, key, make, limit: int = 8):
+    """make(), kept in store under key with the limit most recently used others (an error is raised, not kept)."""
+    if key in store:
+        store[key] = store.pop(key)  # most recently used last
+        return store[key]
+    value = make()
+    store[key] = value
+    while len(store) > limit:
+        store.pop(next(iter(store)))
+    return value
 
 
 def folder(name: str) -> Path | None:

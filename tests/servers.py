@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +20,7 @@ from base64 import b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ENV, ROOT
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DEPLOY_CONF = ROOT / "deploy" / "nginx.conf"
@@ -195,3 +196,50 @@ def bcrypt(password: str) -> str | None:
 
 def basic(user: str, password: str) -> dict:
     return {"Authorization": "Basic " + b64encode(f"{user}:{password}".encode()).decode()}
+
+
+# -- the manual's own servers (`manual serve`, `manual preview`) ----------------------------------------
+
+def get(url: str, timeout: float = 5) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read().decode("utf-8")
+
+
+def wait_for(url: str, test=lambda text: True, timeout: float = 90) -> str:
+    deadline, last = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        try:
+            last = get(url)
+            if test(last):
+                return last
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer as expected in {timeout} s; last answer:\n{last[:2000]}")
+
+
+class ManualServer:
+    """`manual <command>` (serve, preview) running in a folder on a free port, its output in a log beside it."""
+
+    def __init__(self, folder: Path, *args: str):
+        self.port = free_port()
+        self.log_file = folder.parent / f"server-{self.port}.log"
+        self.log = open(self.log_file, "w")  # noqa: SIM115 - the server's output while it runs
+        self.process = subprocess.Popen([sys.executable, "-m", "opsmanual.cli", *args], cwd=folder, stdout=self.log,
+                                        stderr=subprocess.STDOUT, env={**os.environ, **ENV, "MANUAL_ADDR": f"127.0.0.1:{self.port}"})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 from conftest import ENV, ROOT, edit, manual
 from opsmanual.cli import parser
+from servers import ManualServer as Server
+from servers import get, wait_for
 
 COMMANDS = tuple(next(action for action in parser()._actions if action.dest == "command").choices)
 
@@ -68,50 +66,6 @@ def test_changes_lists_what_changed_for_the_register(mini_repo):
 
 
 # -- servers ------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get(url: str, timeout: float = 5) -> str:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read().decode("utf-8")
-
-
-def wait_for(url: str, test=lambda text: True, timeout: float = 90) -> str:
-    deadline, last = time.monotonic() + timeout, ""
-    while time.monotonic() < deadline:
-        try:
-            last = get(url)
-            if test(last):
-                return last
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer as expected in {timeout} s; last answer:\n{last[:2000]}")
-
-
-class Server:
-    def __init__(self, folder: Path, *args: str):
-        self.port = free_port()
-        self.log = open(folder.parent / f"server-{self.port}.log", "w")  # noqa: SIM115 - the server's output while it runs
-        self.process = subprocess.Popen([sys.executable, "-m", "opsmanual.cli", *args], cwd=folder, stdout=self.log,
-                                        stderr=subprocess.STDOUT, env={**os.environ, **ENV, "MANUAL_ADDR": f"127.0.0.1:{self.port}"})
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
 
 def test_preview_serves_every_published_version(mini_repo):
     assert manual(mini_repo, "publish").returncode == 0

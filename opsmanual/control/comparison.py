@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..cache import kept
 from ..data.snapshot import Snapshot
 from ..render.blocks import Block
 
@@ -103,8 +104,17 @@ def diff_blocks(old: list[Block], new: list[Block]) -> tuple[Operation, ...]:
     return tuple(operations)
 
 
+#: Comparisons already made in this process, by the content compared (opsmanual.cache.kept).
+COMPARED: dict = {}
+
+
 def compare(content: ContentSource, old: Snapshot | None, new: Snapshot) -> Comparison:
     """Every page and form that differs between old and new (None: nothing before, all is new)."""
+    key = (getattr(content, "rendering", id(content)), old.fingerprint if old else None, new.fingerprint)
+    return kept(COMPARED, key, lambda: _compare(content, old, new), 16)
+
+
+def _compare(content: ContentSource, old: Snapshot | None, new: Snapshot) -> Comparison:
     comparison = Comparison(old, new)
     new_subjects = content.subjects(new)
     old_subjects = content.subjects(old) if old else {}

@@ -8,12 +8,14 @@ hand the result to the renderer. Nothing here renders a page or talks to git.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from mkdocs.utils.meta import get_data
 
-from ..data.facts import literal_uses, unused_facts
+from ..cache import kept
+from ..data.facts import LiteralCheck, sorted_uses, unused_facts
 from ..data.register import Context, Register, Revision, Version, load_register
 from ..data.roster import Roster, load_roster
 from ..data.snapshot import Snapshot, archived, working_tree
@@ -205,13 +207,25 @@ def check_working_tree(edition: Edition) -> None:
     edition.problems += [unused_message(fact) for fact in unused]
 
 
+#: The facts' literal checks and what they found in each file, by the facts' digest and the file's text
+#: (opsmanual.cache.kept): a rebuild after an edit reads again only the file edited.
+CHECKS: dict = {}
+FOUND: dict = {}
+
+
 def fact_problems(snapshot: Snapshot):
     """(governed values written out or contradicted, facts nothing uses) in a snapshot's pages and forms."""
     from ..render.renderer import TEMPLATES
 
     files = sorted(snapshot.docs_dir.rglob("*.md")) + sorted(snapshot.forms_dir.glob("*.yml"))
     texts = [f.read_text(encoding="utf-8") for f in files + sorted(TEMPLATES.glob("*.html"))]
-    return literal_uses(snapshot.facts, files), unused_facts(snapshot.facts, texts, set(snapshot.generated))
+    facts_digest = snapshot.part_digests["facts"]
+    check = kept(CHECKS, facts_digest, lambda: LiteralCheck(snapshot.facts), 4)
+    uses = []
+    for file, text in zip(files, texts):
+        key = (facts_digest, str(file), hashlib.sha256(text.encode("utf-8")).hexdigest())
+        uses += kept(FOUND, key, lambda file=file, text=text: check.uses_in(file, text), 4000)
+    return sorted_uses(uses), unused_facts(snapshot.facts, texts, set(snapshot.generated))
 
 
 def unused_message(fact) -> str:

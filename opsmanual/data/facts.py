@@ -223,35 +223,38 @@ def _blank_jinja(text: str) -> str:
     return JINJA.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
-def literal_uses(facts: Facts, files: list[Path]) -> list[LiteralUse]:
-    """Every place in the given files where a governed fact is written out instead of its variable, and every
-    restatement (a fact's patterns) that gives another value: a contradiction."""
-    literal: dict[str, tuple[re.Pattern, str, list[Fact]]] = {}  # pattern -> (compiled, a word it must contain, facts)
-    for fact in facts:
-        for pattern, needle in zip(fact.literal_patterns(), fact.literal_needles()):
-            literal.setdefault(pattern.pattern, (pattern, needle, []))[2].append(fact)
-    own_text = {fact.path: re.compile(rf"(?<![\d.]){re.escape(fact.text)}") for fact in facts}
-    restatements = [(fact, pattern) for fact in facts for pattern in fact.restatement_patterns()]
-    found = []
-    for file in files:
-        text = _blank_jinja(file.read_text(encoding="utf-8"))
+class LiteralCheck:
+    """Finds, in a text, every place where a governed fact is written out instead of its variable, and every
+    restatement (a fact's patterns) that gives another value: a contradiction. Made once per set of facts."""
+
+    def __init__(self, facts: Facts):
+        self.literal: dict[str, tuple[re.Pattern, str, list[Fact]]] = {}  # pattern -> (compiled, a word it must contain, facts)
+        for fact in facts:
+            for pattern, needle in zip(fact.literal_patterns(), fact.literal_needles()):
+                self.literal.setdefault(pattern.pattern, (pattern, needle, []))[2].append(fact)
+        self.own_text = {fact.path: re.compile(rf"(?<![\d.]){re.escape(fact.text)}") for fact in facts}
+        self.restatements = [(fact, pattern) for fact in facts for pattern in fact.restatement_patterns()]
+
+    def uses_in(self, file: Path, text: str) -> list[LiteralUse]:
+        text = _blank_jinja(text)
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         taken = bytearray(len(text) + 1)  # 1 where a match was already reported
+        found = []
 
-        def line_of(offset: int, line_starts: list[int] = line_starts) -> int:
+        def line_of(offset: int) -> int:
             return bisect.bisect_right(line_starts, offset)
 
-        for fact, pattern in restatements:
+        for fact, pattern in self.restatements:
             for match in pattern.finditer(text):
                 if taken[match.start()]:
                     continue
                 taken[match.start():match.end()] = b"\x01" * (match.end() - match.start())
                 written = match.group(0)
-                same = any(p.search(written) for p in fact.literal_patterns()) or bool(own_text[fact.path].search(written))
+                same = any(p.search(written) for p in fact.literal_patterns()) or bool(self.own_text[fact.path].search(written))
                 if same and not fact.governed:
                     continue  # the fact's own value, in a fact that is not checked word for word
                 found.append(LiteralUse(file, line_of(match.start()), written, fact, contradicts=not same))
-        for pattern, needle, owners in literal.values():
+        for pattern, needle, owners in self.literal.values():
             if needle not in text:
                 continue
             for match in pattern.finditer(text):
@@ -259,6 +262,17 @@ def literal_uses(facts: Facts, files: list[Path]) -> list[LiteralUse]:
                     continue
                 taken[match.start():match.end()] = b"\x01" * (match.end() - match.start())
                 found.append(LiteralUse(file, line_of(match.start()), match.group(0), owners[0], False, tuple(owners[1:])))
+        return found
+
+
+def literal_uses(facts: Facts, files: list[Path]) -> list[LiteralUse]:
+    """Every governed value written out or contradicted in the given files (LiteralCheck), in file and line order."""
+    check = LiteralCheck(facts)
+    found = [use for file in files for use in check.uses_in(file, file.read_text(encoding="utf-8"))]
+    return sorted_uses(found)
+
+
+def sorted_uses(found: list[LiteralUse]) -> list[LiteralUse]:
     return sorted(found, key=lambda use: (str(use.file), use.line, use.found))
 
 

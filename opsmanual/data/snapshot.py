@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from ..cache import kept
 from .facts import Facts, load_facts
 from .forms import FormSet, load_forms
 from .register import Version
@@ -74,12 +75,33 @@ class Snapshot:
         return file.read_text(encoding="utf-8") if file.is_file() else None
 
     @cached_property
+    def part_digests(self) -> dict[str, str]:
+        """SHA-256 of each part's files (their paths and bytes) as they are now: docs, checklists, facts, nav."""
+        digests = {}
+        for name, folder, patterns in (("docs", self.docs_dir, ("**/*.md",)), ("checklists", self.forms_dir, ("*.yml", "*.yaml")),
+                                       ("facts", self.facts_dir, ("*.yml",))):
+            digest = hashlib.sha256()
+            files = sorted(file for pattern in patterns for file in folder.glob(pattern)) if folder.is_dir() else []
+            for file in files:
+                digest.update(file.relative_to(folder).as_posix().encode("utf-8") + b"\0" + file.read_bytes() + b"\0")
+            digests[name] = digest.hexdigest()
+        digests["nav"] = hashlib.sha256(repr(self.nav).encode("utf-8")).hexdigest()
+        return digests
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The digest of everything the snapshot reads: two snapshots with the same one have the same content."""
+        return hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(self.part_digests.items())).encode()).hexdigest()
+
+    @cached_property
     def facts(self) -> Facts:
-        return load_facts(self.facts_dir)
+        key = (str(self.facts_dir), self.part_digests["facts"])
+        return kept(_FACTS, key, lambda: load_facts(self.facts_dir))
 
     @cached_property
     def forms(self) -> FormSet:
-        return load_forms(self.forms_dir, set(self.pages), self.facts.variables())
+        key = (str(self.forms_dir), self.part_digests["checklists"], self.part_digests["facts"], self.pages)
+        return kept(_FORMS, key, lambda: load_forms(self.forms_dir, set(self.pages), self.facts.variables()))
 
     def files(self) -> dict[str, Path]:
         """The content files, by their path inside an archive (docs/…, checklists/…, facts/…)."""
@@ -119,8 +141,23 @@ def nav_titles(nav) -> dict[str, str]:
     return found
 
 
+#: What this process has read, by content: the facts and forms of a facts and checklists folder as they were, and
+#: whole snapshots. A snapshot whose files are unchanged is the same object with everything it has worked out
+#: (`manual serve`'s rebuilds, the versions of one publication); a changed file changes the digest, so nothing
+#: kept can be stale. Each keeps its latest few.
+_FACTS: dict = {}
+_FORMS: dict = {}
+_SNAPSHOTS: dict = {}
+
+
+def _read_once(snapshot: Snapshot) -> Snapshot:
+    key = (snapshot.label, str(snapshot.docs_dir), str(snapshot.forms_dir), str(snapshot.facts_dir), snapshot.fingerprint)
+    return kept(_SNAPSHOTS, key, lambda: snapshot)
+
+
 def working_tree(project) -> Snapshot:
-    return Snapshot(WORKING_TREE, None, project.docs_dir, project.forms_dir, project.facts_dir, tuple(project.nav))
+    return _read_once(Snapshot(WORKING_TREE, None, project.docs_dir, project.forms_dir, project.facts_dir,
+                               tuple(project.nav)))
 
 
 def archived(project, version: Version) -> Snapshot | None:
@@ -134,4 +171,5 @@ def archived(project, version: Version) -> Snapshot | None:
 def archive_snapshot(folder: Path, version: Version) -> Snapshot:
     nav_file = folder / NAV_FILE
     nav = (yaml.safe_load(nav_file.read_text(encoding="utf-8")) or {}).get("nav", []) if nav_file.is_file() else []
-    return Snapshot(str(version), version, folder / "docs", folder / "checklists", folder / "facts", tuple(nav), nav_file)
+    return _read_once(Snapshot(str(version), version, folder / "docs", folder / "checklists", folder / "facts", tuple(nav),
+                               nav_file))

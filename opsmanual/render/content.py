@@ -3,7 +3,8 @@
 A page is its Markdown with the facts written in, rendered with the site's Markdown extensions; an embedded
 form is only a reference there (the form is compared as itself, so changing a form changes the form, not the
 chapter that shows it). A form is its data; pages generated from the facts are compared as pages too.
-Renders are kept per snapshot, so each archived revision is rendered once per process.
+Sources and renders are kept by what they depend on, so each archived revision is rendered once per process and a
+rebuild renders again only what an edit changed.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import json
 import markdown
 from mkdocs.utils.meta import get_data
 
-from ..cache import stored, template
+from ..cache import kept, stored, template
 from ..data.forms import Form
 from ..data.snapshot import GENERATED_PAGES, Snapshot
 from .blocks import Block, blocks_of
@@ -28,6 +29,11 @@ FRONT_MATTER_SHOWN = (("title", "标题"), ("owner", "责任部门"))
 #: every time. RENDERING names what else they depend on: change it when the Markdown extensions or blocks.py change.
 RENDERED: dict[str, list[Block]] = {}
 RENDERING = "blocks-1|"
+#: Resolved sources and blocks of the subjects of snapshots, by what they depend on (kept(): the process's builds
+#: share them, so a rebuild after one edit works out again only what the edit changed).
+SOURCES: dict = {}
+BLOCKS: dict = {}
+KEPT = 4000
 
 
 def form_data(form: Form) -> str:
@@ -44,8 +50,6 @@ class SnapshotContent:
         configuration = json.dumps([list(map(str, markdown_extensions)), mdx_configs], sort_keys=True,
                                    default=lambda o: getattr(o, "__qualname__", type(o).__name__))
         self.rendering = RENDERING + hashlib.sha256(configuration.encode("utf-8")).hexdigest()[:16] + "|"
-        self._sources: dict = {}
-        self._blocks: dict = {}
 
     # -- what a snapshot has ---------------------------------------------------------------------
     def subjects(self, snapshot: Snapshot) -> dict[str, str]:
@@ -68,11 +72,18 @@ class SnapshotContent:
     def renderer(self, snapshot: Snapshot) -> Renderer:
         return Renderer(forms=snapshot.forms, variables=snapshot.facts.variables(), revision=None, links=NoLinks())
 
+    def depends_on(self, snapshot: Snapshot, subject: str) -> tuple:
+        """What a subject's source and blocks are a function of: a page of its text, the facts and the forms (whose
+        titles it shows); anything else of the whole snapshot."""
+        digests = snapshot.part_digests
+        if subject in snapshot.pages:
+            text = snapshot.read(subject) or ""
+            return (self.rendering, subject, hashlib.sha256(text.encode("utf-8")).hexdigest(), digests["facts"],
+                    digests["checklists"])
+        return self.rendering, subject, snapshot.fingerprint
+
     def source(self, snapshot: Snapshot, subject: str) -> str | None:
-        key = (snapshot.label, str(snapshot.docs_dir), subject)
-        if key not in self._sources:
-            self._sources[key] = self._source(snapshot, subject)
-        return self._sources[key]
+        return kept(SOURCES, self.depends_on(snapshot, subject), lambda: self._source(snapshot, subject), KEPT)
 
     def _source(self, snapshot: Snapshot, subject: str) -> str | None:
         if subject in snapshot.pages:
@@ -102,10 +113,7 @@ class SnapshotContent:
         return "\n\n".join(lines) + "\n\n" + text
 
     def blocks(self, snapshot: Snapshot, subject: str) -> list[Block]:
-        key = (snapshot.label, str(snapshot.docs_dir), subject)
-        if key not in self._blocks:
-            self._blocks[key] = self._render_blocks(snapshot, subject)
-        return self._blocks[key]
+        return kept(BLOCKS, self.depends_on(snapshot, subject), lambda: self._render_blocks(snapshot, subject), KEPT)
 
     def _convert(self, source: str) -> list[Block]:
         self.markdown.reset()
