@@ -54,7 +54,7 @@ h1{{color:#b71c1c;font-size:1.4rem}}pre{{white-space:pre-wrap;background:#fff3e0
 """
 
 OPEN_FOR = 90.0       # seconds a page counts as open after its last livereload poll (a poll is answered within 60 s)
-MOST_OPEN = 4         # pages rendered ahead of the whole site, the most recently polled first
+MOST_OPEN = 1         # pages rendered ahead of the whole site: the one polled last, the page the editor looks at
 WAIT_FOR_SITE = 300.0  # seconds a request for a page not rendered ahead waits for the whole site
 #: What a browser may take from the previous site while the new one is being built: nothing that says what the
 #: manual says (pages, the search index), only the theme's files, which a change to the site would reload.
@@ -107,13 +107,16 @@ def build_site(config_file: str, site_dir: str, address: str, serve_url: str) ->
 
 def render_pages(config_file: str, site_dir: str, address: str, serve_url: str, urls: list[str]) -> list[str]:
     """Only the pages at urls, into site_dir, from the files as they are now: mkdocs' build up to the pages, with
-    every page read (the navigation needs their titles) and only these rendered. The pages rendered."""
+    every page read (the navigation needs their titles) and only these rendered; the pages rendered. The same page
+    as the whole build's (tests/test_serve.py compares them)."""
     config = serve_config(config_file, site_dir, address, serve_url)
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    events = config.plugins.events  # the search index is not written here: the search plugin need not read pages
+    events["page_context"] = [event for event in events["page_context"] if getattr(event, "__self__", None) is not search]
     config = config.plugins.on_config(config)
     config.plugins.on_pre_build(config=config)
-    files = get_files(config)
+    files = get_files(config)  # not the theme's files: only a build that copies them needs them
     env = config.theme.get_env()
-    files.add_files_from_theme(env, config)
     files = config.plugins.on_files(files, config=config)
     set_exclusions(files, config)
     nav = get_navigation(files, config)

@@ -9,6 +9,7 @@ equal are unchanged without being rendered.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -123,12 +124,31 @@ def _compare(content: ContentSource, old: Snapshot | None, new: Snapshot) -> Com
         after = content.source(new, subject) if subject in new_subjects else None
         if before == after:
             continue
-        old_blocks = content.blocks(old, subject) if before is not None else []
-        new_blocks = content.blocks(new, subject) if after is not None else []
-        operations = diff_blocks(old_blocks, new_blocks)
-        if before is not None and after is not None and not operations:
-            continue  # the source changed, the words a reader sees did not (spacing, line breaks)
-        status = "added" if before is None else "removed" if after is None else "changed"
         title = new_subjects.get(subject) or old_subjects.get(subject, subject)
-        comparison.diffs[subject] = SubjectDiff(subject, title, status, operations, tuple(old_blocks), tuple(new_blocks))
+        key = (getattr(content, "rendering", id(content)), subject, title, _digest(before), _digest(after),
+               old.part_digests["facts"] if old else None, new.part_digests["facts"])
+        diff = kept(DIFFED, key, lambda subject=subject, before=before, after=after, title=title:
+                    _diff(content, old, new, subject, title, before, after), 4000)
+        if diff is not None:
+            comparison.diffs[subject] = diff
     return comparison
+
+
+#: Each subject's diff, by its two sources (and the facts a form is rendered with): a new comparison after an edit
+#: diffs again only the subjects the edit changed.
+DIFFED: dict = {}
+
+
+def _digest(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _diff(content: ContentSource, old: Snapshot | None, new: Snapshot, subject: str, title: str,
+          before: str | None, after: str | None) -> SubjectDiff | None:
+    old_blocks = content.blocks(old, subject) if before is not None else []
+    new_blocks = content.blocks(new, subject) if after is not None else []
+    operations = diff_blocks(old_blocks, new_blocks)
+    if before is not None and after is not None and not operations:
+        return None  # the source changed, the words a reader sees did not (spacing, line breaks)
+    status = "added" if before is None else "removed" if after is None else "changed"
+    return SubjectDiff(subject, title, status, operations, tuple(old_blocks), tuple(new_blocks))

@@ -7,9 +7,11 @@ or approve, from and until which date.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import kept
 from .yamlfile import DataError, DataInvalid, load, validate
 
 ACTIONS = {"prepare": "编写", "review": "审核", "approve": "批准"}
@@ -56,7 +58,17 @@ class Roster:
         return sorted({form for person in self.people for form in (person.display, person.name)})
 
 
+#: Rosters read in this process, by file and content (opsmanual.cache.kept): `manual serve` reads it once per change.
+ROSTERS: dict = {}
+
+
 def load_roster(file: Path) -> Roster:
+    file = Path(file)
+    key = (str(file.resolve()), hashlib.sha256(file.read_bytes()).hexdigest()) if file.is_file() else None
+    return kept(ROSTERS, key, lambda: _load_roster(file), 4) if key else _load_roster(file)
+
+
+def _load_roster(file: Path) -> Roster:
     document = load(Path(file))
     errors = validate(document, "roster")
     if errors:

@@ -74,13 +74,14 @@ class SnapshotContent:
 
     def depends_on(self, snapshot: Snapshot, subject: str) -> tuple:
         """What a subject's source and blocks are a function of: a page of its text, the facts and the forms (whose
-        titles it shows); anything else of the whole snapshot."""
+        titles it shows); a form or a page generated from the facts of the forms and the facts (all the renderer
+        of this module is given)."""
         digests = snapshot.part_digests
         if subject in snapshot.pages:
             text = snapshot.read(subject) or ""
             return (self.rendering, subject, hashlib.sha256(text.encode("utf-8")).hexdigest(), digests["facts"],
                     digests["checklists"])
-        return self.rendering, subject, snapshot.fingerprint
+        return self.rendering, subject, digests["facts"], digests["checklists"]
 
     def source(self, snapshot: Snapshot, subject: str) -> str | None:
         return kept(SOURCES, self.depends_on(snapshot, subject), lambda: self._source(snapshot, subject), KEPT)
