@@ -187,9 +187,10 @@ class PreviewServer(LiveReloadServer):
         self._watched_paths[path] = 1
 
     def open_pages(self) -> list[str]:
+        """The pages polled lately, the latest first, at most MOST_OPEN."""
         now = time.monotonic()
-        recent = sorted(((seen, url) for url, seen in list(self.opened.items()) if now - seen < OPEN_FOR), reverse=True)
-        return [url for _, url in recent[:MOST_OPEN]]
+        recent = [url for url, seen in sorted(self.opened.items(), key=lambda item: -item[1]) if now - seen < OPEN_FOR]
+        return recent[:MOST_OPEN]
 
     def reload_browsers(self) -> None:
         """Tell the open pages to reload (unless a change is being built: its end will)."""
@@ -325,8 +326,8 @@ def differs(shown: Path, built: Path, pages: set[str]) -> bool:
     """Whether what an open page shows differs between the folder served and the whole site built: the pages
     rendered ahead, and the theme's files (a page rendered ahead shows the neighbours only by name)."""
     for url in pages:
-        if not _same(shown / url / "index.html" if not url or url.endswith("/") else shown / url,
-                     built / url / "index.html" if not url or url.endswith("/") else built / url):
+        page = Path(url, "index.html") if not url or url.endswith("/") else Path(url)
+        if not _same(shown / page, built / page):
             return True
     for file in built.rglob("*"):
         if file.suffix in STATIC and not _same(shown / file.relative_to(built), file):

@@ -4,6 +4,7 @@ nor the search index, is served as it was before the save (they wait for the who
 scripts/bench_serve.py, not here."""
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -21,11 +22,9 @@ def shown(page, words: str, timeout: float = 60) -> None:
     """Wait until the page in the browser (which reloads itself) shows words."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(Exception):  # while the page reloads, its context is gone for a moment
             if page.evaluate("w => document.body.innerText.includes(w)", words):
                 return
-        except Exception:  # noqa: BLE001, S112 - the page is reloading: its context is gone for a moment
-            continue
         time.sleep(0.05)
     raise AssertionError(f"{words!r} not shown on {page.url} after {timeout} s")
 

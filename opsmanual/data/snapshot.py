@@ -75,16 +75,21 @@ class Snapshot:
         return file.read_text(encoding="utf-8") if file.is_file() else None
 
     @cached_property
+    def file_digests(self) -> dict[str, str]:
+        """SHA-256 of every file the snapshot reads (the content files, and any checklists/*.yaml the forms loader
+        reads too), by its path inside an archive, read once."""
+        files = self.files()
+        if self.forms_dir.is_dir():
+            files.update({f"checklists/{file.name}": file for file in sorted(self.forms_dir.glob("*.yaml"))})
+        return {path: hashlib.sha256(file.read_bytes()).hexdigest() for path, file in sorted(files.items())}
+
+    @cached_property
     def part_digests(self) -> dict[str, str]:
-        """SHA-256 of each part's files (their paths and bytes) as they are now: docs, checklists, facts, nav."""
-        digests = {}
-        for name, folder, patterns in (("docs", self.docs_dir, ("**/*.md",)), ("checklists", self.forms_dir, ("*.yml", "*.yaml")),
-                                       ("facts", self.facts_dir, ("*.yml",))):
-            digest = hashlib.sha256()
-            files = sorted(file for pattern in patterns for file in folder.glob(pattern)) if folder.is_dir() else []
-            for file in files:
-                digest.update(file.relative_to(folder).as_posix().encode("utf-8") + b"\0" + file.read_bytes() + b"\0")
-            digests[name] = digest.hexdigest()
+        """One digest per part (docs, checklists, facts: its files' paths and digests), and one of the navigation."""
+        parts = {name: hashlib.sha256() for name, _ in CONTENT}
+        for path, digest in self.file_digests.items():
+            parts[path.split("/", 1)[0]].update(f"{path}\0{digest}\0".encode())
+        digests = {name: part.hexdigest() for name, part in parts.items()}
         digests["nav"] = hashlib.sha256(repr(self.nav).encode("utf-8")).hexdigest()
         return digests
 
@@ -117,7 +122,7 @@ class Snapshot:
 
     def digests(self) -> dict[str, str]:
         """SHA-256 of every content file, and of the navigation."""
-        digests = {path: hashlib.sha256(file.read_bytes()).hexdigest() for path, file in self.files().items()}
+        digests = {path: self.file_digests[path] for path in self.files()}
         nav = self.nav_file.read_bytes() if self.nav_file and self.nav_file.is_file() else self.nav_text().encode("utf-8")
         digests[NAV_FILE] = hashlib.sha256(nav).hexdigest()
         return digests

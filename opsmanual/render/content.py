@@ -77,11 +77,8 @@ class SnapshotContent:
         titles it shows); a form or a page generated from the facts of the forms and the facts (all the renderer
         of this module is given)."""
         digests = snapshot.part_digests
-        if subject in snapshot.pages:
-            text = snapshot.read(subject) or ""
-            return (self.rendering, subject, hashlib.sha256(text.encode("utf-8")).hexdigest(), digests["facts"],
-                    digests["checklists"])
-        return self.rendering, subject, digests["facts"], digests["checklists"]
+        page = snapshot.file_digests.get(f"docs/{subject}") if subject in snapshot.pages else None
+        return self.rendering, subject, page, digests["facts"], digests["checklists"]
 
     def source(self, snapshot: Snapshot, subject: str) -> str | None:
         return kept(SOURCES, self.depends_on(snapshot, subject), lambda: self._source(snapshot, subject), KEPT)
