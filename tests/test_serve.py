@@ -103,3 +103,16 @@ def wait_for_output(server: ManualServer, words: str, timeout: float = 30) -> st
         time.sleep(0.1)
     raise AssertionError(f"{words!r} not in the server's output:\n{server.output()[-3000:]}")
 
+
+
+def test_an_edit_after_publication_is_compared_anew_on_the_open_page(mini_published, browser):
+    """What serve keeps between builds is keyed by content: the chapter saved while the preview runs is compared
+    with the published 1.0 again, and the open page says the change is not registered."""
+    server = ManualServer(mini_published, "serve")
+    try:
+        wait_for(f"{server.url}/", lambda t: "营业前检查表" in t or "手册使用说明" in t)
+        page = open_on(server, browser, "/")
+        edit(mini_published / "docs" / "index.md", "当天归还", "两天内归还")
+        shown(page, "与已发布的 1.0 不同，但没有登记")
+    finally:
+        server.stop()
