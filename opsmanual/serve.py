@@ -306,7 +306,7 @@ class Preview:
                 shown_differs = True
                 problems = Path(problems_file)
                 self.show(problems.read_text(encoding="utf-8").splitlines() if problems.is_file() else
-                          [f"生成站点的进程意外退出（退出码 {child.exitcode}）"])
+                          [f"生成站点的进程意外退出（退出码 {child.exitcode}）：再保存一次文件重试；仍然如此时运行 ./manual check 查看原因"])
                 problems.unlink(missing_ok=True)
                 shutil.rmtree(target, ignore_errors=True)
             server.ahead = set()
