@@ -36,43 +36,58 @@ def check_url(site_url: str, version, path: str = "", title: str = "") -> str:
     return f"{base}/{CHECK_PAGE}?{urlencode(query, quote_via=quote)}"
 
 
+#: CSS px per module of the QR code (0.37 mm on paper).
+QR_SCALE = 1.4
+#: A PNG's pixels per module, and the resolution that prints them at QR_SCALE CSS px: the same size as the SVG.
+PNG_PIXELS = 7
+
+
 @lru_cache(maxsize=4096)
-def qr_svg(url: str) -> str:
-    """The QR code of a URL as SVG (error correction M; a fixed mask pattern: choosing the best of eight is most
-    of the time segno spends, for no difference a phone notices), kept in the user's cache between builds."""
-    cache = _cache_dir() / (hashlib.sha1(url.encode("utf-8")).hexdigest() + ".svg")
+def qr_image(url: str, kind: str = "svg") -> bytes:
+    """The QR code of a URL (error correction M; a fixed mask pattern: choosing the best of eight is most of the
+    time segno spends, for no difference a phone notices) as SVG, for browsers, or as PNG, for WeasyPrint, which
+    draws an SVG anew on every page it is on but embeds an image once; kept in the user's cache between builds."""
+    cache = _cache_dir() / f"{hashlib.sha1(url.encode('utf-8')).hexdigest()}.{kind}"
     try:
-        return cache.read_text(encoding="utf-8")
+        return cache.read_bytes()
     except OSError:
         pass
     qr = segno.make(url, error="m", micro=False, mask=4, boost_error=False)
     out = io.BytesIO()
-    qr.save(out, kind="svg", scale=1.4, border=2, xmldecl=False, svgns=True, dark="#000")
-    svg = out.getvalue().decode("utf-8")
+    if kind == "png":
+        qr.save(out, kind="png", scale=PNG_PIXELS, border=2)
+    else:
+        qr.save(out, kind="svg", scale=QR_SCALE, border=2, xmldecl=False, svgns=True, dark="#000")
+    data = out.getvalue()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(svg, encoding="utf-8")
+        cache.write_bytes(data)
     except OSError:
         pass
-    return svg
+    return data
 
 
 def _cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "opsmanual" / "qr"
 
 
-def qr_data_uri(url: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode("utf-8")).decode("ascii")
+def qr_data_uri(url: str, kind: str = "svg") -> str:
+    media = "image/png" if kind == "png" else "image/svg+xml"
+    return f"data:{media};base64," + base64.b64encode(qr_image(url, kind)).decode("ascii")
 
 
-def page_style(document: str, revision_title: str, effective: str, url: str, draft: bool = False, name: str = "") -> str:
+def page_style(document: str, revision_title: str, effective: str, url: str, draft: bool = False, name: str = "",
+               qr: str = "svg") -> str:
     """@page rules for browser printing: header (document, revision), footer (effective date, print date,
-    uncontrolled-copy line, QR code, 第 X 页 共 Y 页). manual.js replaces the print date and adds the state."""
+    uncontrolled-copy line, QR code, 第 X 页 共 Y 页). manual.js replaces the print date and adds the state.
+    qr="png" for WeasyPrint: the code as an image printed at the SVG's size, its pixels kept sharp."""
+    image = (f'url("{qr_data_uri(url, qr)}"); image-resolution: {PNG_PIXELS / QR_SCALE:.3f}dppx; '
+             "image-rendering: crisp-edges" if qr == "png" else f'url("{qr_data_uri(url)}")')
     edition = f"《办事处营运手册》{revision_title}" + ("（草稿，未发布）" if draft else "")
     dates = f"{effective} 起生效　{PRINTED_PLACEHOLDER}"
     return (f"@page {name + ' ' if name else ''}{{ "
             f"@top-left {{ content: {css_string(document)}; }} "
             f"@top-right {{ content: {css_string(edition)}; }} "
             f'@bottom-left {{ content: {css_string(dates)} "\\A" {css_string(UNCONTROLLED)}; white-space: pre; }} '
-            f"@bottom-center {{ content: url(\"{qr_data_uri(url)}\"); }} "
+            f"@bottom-center {{ content: {image}; }} "
             '@bottom-right { content: "第 " counter(page) " 页 共 " counter(pages) " 页"; } }')

@@ -319,7 +319,7 @@ def write_documents(documents: list[Document], target: Path, base_url: str, *, r
 
     started = time.monotonic()
     css = (CSS_FILE.read_text(encoding="utf-8") + KIT_CSS_FILE.read_text(encoding="utf-8")
-           + paper.page_style("", revision_title, effective, check_url)
+           + paper.page_style("", revision_title, effective, check_url, qr="png")
            + "@page { @top-left { content: string(document); } @bottom-right { content: none; } }")
     parts = [Part(d.key, d.title, d.html) for d in documents]
     results, groups = _lay_out(parts, css, base_url, workers, lambda p: f' data-title="{_escape(p.title)}"')
