@@ -225,3 +225,76 @@ def test_page_images_are_kept_as_artefacts(tree, newest, artefacts):
         subprocess.run(["pdftoppm", "-f", str(number), "-l", str(number), "-r", "60", "-png", "-singlefile", str(pdf), str(target)],
                        check=True)
         assert Path(f"{target}.png").stat().st_size > 10_000
+
+
+def links_of(pdf: Path) -> list[tuple[int, str | int]]:
+    """Every link of a PDF: (page index, the URI it opens or the index of the page it goes to; a destination name
+    that the PDF does not define stays a name, and fails the tests)."""
+    reader = PdfReader(pdf)
+    pages = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)}
+    found = []
+    for index, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if "/A" in annotation and "/URI" in annotation["/A"].get_object():
+                found.append((index, str(annotation["/A"].get_object()["/URI"])))
+            elif "/Dest" in annotation:  # a page, or a named destination (WeasyPrint's link within a document)
+                destination = annotation["/Dest"]
+                if isinstance(destination, str):
+                    named = reader.named_destinations.get(destination)
+                    found.append((index, reader.get_destination_page_number(named) if named else destination))
+                else:
+                    found.append((index, pages.get(destination[0].idnum, -1)))
+    return found
+
+
+def test_every_link_of_the_pdfs_leads_into_the_edition_or_to_its_revision_on_the_site(tree, newest):
+    """A cross-reference of the edition goes to the page it names in the PDF; a link to what the edition does not
+    hold (the register, a form's print page from the kit) opens that revision on the intranet site; no link opens
+    the folder the PDF was built in (file:///tmp/…)."""
+    item = json.loads((tree / "manifest.json").read_text(encoding="utf-8"))["versions"][newest]
+    home = f"https://manual.example.internal/{newest}/"
+    pages = len(PdfReader(pdf_of(tree, newest)).pages)
+    for kind in ("pdf", "forms", "kit"):
+        for page, target in links_of(tree / item[kind]["path"]):
+            assert isinstance(target, int) and 0 <= target < pages or str(target).startswith(home), (kind, page + 1, target)
+    inside = [target for _, target in links_of(pdf_of(tree, newest)) if isinstance(target, int)]
+    assert len(inside) > 500, f"only {len(inside)} links of the edition stay inside it"
+
+
+def test_a_cross_reference_lands_on_the_heading_it_names_and_each_part_keeps_its_own_anchors(tmp_path):
+    """Two chapters with a heading of the same id, a link within each page, one to the other chapter's heading on
+    its third sheet, one to a page the edition does not hold; an embedded form becomes a reference to Annex 1."""
+    from opsmanual.render import pdf
+
+    filler = "<p>正文。</p>" * 40
+    home = "https://manual.example.internal/2.0/"
+    a = ('<h1>第一章</h1><p><a href="#职责">本章职责</a> <a href="../b/#%E7%9B%AE%E6%A0%87">第二章的目标</a> '
+         '<a href="../revisions/">修订登记册</a></p>' + filler + '<h2 id="职责">职责甲</h2>'
+         '<section class="manual-form" data-code="REC-01" id="rec-01"><h3 class="manual-form__title manual-changed">'
+         '<a href="../forms/rec-01/">记录表</a></h3></section><p><a href="#rec-01">见记录表</a></p>')
+    b = '<h1>第二章</h1><p><a href="#职责">本章职责</a></p>' + filler * 2 + '<h2 id="目标">目标乙</h2><h2 id="职责">职责乙</h2>'
+    form = '<h1>REC-01 记录表</h1><p>表格正文</p>'
+    parts = [pdf.Part("a", "第一章", pdf.for_paper(a, "a", page_url="a/", site_url=home), url="a/"),
+             pdf.Part("b", "第二章", pdf.for_paper(b, "b", page_url="b/", site_url=home), url="b/"),
+             pdf.Part("form-rec-01", "REC-01 记录表", pdf.for_paper(form, "form-rec-01", site_url=home, forms=True),
+                      level=2, url="forms/rec-01/")]
+    edition = pdf.Edition("手册", "第2版", "2030-01-01", ["<p>封面</p>"], parts, site_url=home)
+    written, _ = pdf.write(edition, tmp_path / "e.pdf", base_url=str(tmp_path) + "/", workers=1)
+    text = [squash(page) for page in subprocess.run(["pdftotext", str(written.path), "-"], capture_output=True,
+                                                      text=True, check=True).stdout.split("\f")]
+    links = links_of(written.path)
+
+    def lands(source: str, words: str) -> None:
+        start = next(n for n, page in enumerate(text) if source in page)
+        targets = [target for page, target in links if page == start and isinstance(target, int)]
+        assert any(words in text[target] for target in targets), (source, words, links)
+
+    lands("第二章的目标", "目标乙")
+    assert any(words in text[t] for p, t in links if isinstance(t, int) for words in ("职责甲",)), links
+    assert any(isinstance(t, int) and "职责乙" in text[t] for p, t in links if "本章职责" in text[p] and "第二章" in text[p]), links
+    assert (next(n for n, page in enumerate(text) if "第二章的目标" in page), home + "revisions/") in links
+    assert "［表格REC-01记录表：见附件一］" in "".join(text)
+    reference = next(n for n, page in enumerate(text) if "见附件一" in page)
+    assert any(isinstance(t, int) and "表格正文" in text[t] for p, t in links if p == reference), links
+    assert not [t for _, t in links if isinstance(t, str) and not t.startswith(home)], links

@@ -24,10 +24,19 @@ UNCONTROLLED = "打印件为非受控文件：使用前扫描二维码核对是�
 PRINTED_PLACEHOLDER = "打印日期：＿＿＿＿＿＿"
 
 
+def _site_root(site_url: str, version) -> str:
+    """The published tree's root from a build's site_url (a build for publication has /<version>/ in it)."""
+    return site_url.rstrip("/").removesuffix(f"/{version}")
+
+
+def revision_home(site_url: str, version) -> str:
+    """A revision's home on the published site (mike's layout: https://…/<version>/); none without a site_url."""
+    return f"{_site_root(site_url, version)}/{version}/" if site_url else ""
+
+
 def check_url(site_url: str, version, path: str = "", title: str = "") -> str:
     """The currency check of a document of a revision: the page at the root of the published tree."""
-    base = site_url.rstrip("/")
-    base = base.removesuffix(f"/{version}")  # a build for publication has /<version>/ in its site_url
+    base = _site_root(site_url, version)
     query = {"v": str(version)}
     if path:
         query["p"] = path

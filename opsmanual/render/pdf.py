@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
@@ -40,6 +41,7 @@ class Part:
     title: str
     html: str
     level: int = 1
+    url: str | None = None     # where it is on the site, relative to the revision's home: links to it stay in the PDF
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Edition:
     front: list[str]           # cover, register: HTML before the table of contents
     parts: list[Part]
     metadata: dict = field(default_factory=dict)
+    site_url: str = ""         # the revision's home on the site (https://…/1.3/): what the parts' links lead to
 
 
 @dataclass
@@ -86,29 +89,49 @@ def column_widths(table) -> None:
     table.insert(0, colgroup)
 
 
-def clean_form(html: str) -> str:
-    """A form of Annex 1 for paper: its tables get column widths."""
-    root = parse(html)
-    for table in root.iter("table"):
-        column_widths(table)
-    return serialize(root)
+def site_links(root, page_url: str, site_url: str, key: str) -> None:
+    """The links of a page laid out for paper: each id made unique in the job (key--id) and a link within the page
+    kept inside the PDF; any other link made absolute on the published site (page_url is the page's URL relative
+    to the revision's home, site_url that home). WeasyPrint would resolve a relative link against the build folder
+    and write file:///tmp/… into the PDF."""
+    for element in root.iter():
+        if element.get("id"):
+            element.set("id", f"{key}--{element.get('id')}")
+    base = urljoin(site_url, page_url)
+    for link in root.iter("a"):
+        href = link.get("href")
+        if href is None or urlsplit(href).scheme:
+            continue
+        link.set("href", f"#{key}--{unquote(href[1:])}" if href.startswith("#") else urljoin(base, href))
 
 
-def clean_chapter(html: str) -> str:
-    """A chapter's content for paper: forms are in Annex 1, so an embedded form becomes a reference to it;
-    tables get column widths."""
+def for_paper(html: str, key: str, *, page_url: str = "", site_url: str = "", forms: bool = False,
+              widths: bool = True) -> str:
+    """A page's content laid out as part `key` of a PDF: links lead to the site (site_links, when site_url is
+    given); tables get column widths; an embedded form becomes a reference to Annex 1, which holds the forms,
+    unless forms is set (a form itself, the kit's documents)."""
     root = parse(html)
-    for section in list(root.iter("section")):
-        classes = section.get("class") or ""
-        if "manual-form" in classes.split():
+    for section in [] if forms else list(root.iter("section")):
+        if "manual-form" in (section.get("class") or "").split():
             code = section.get("data-code", "")
-            title = section.findtext(".//*[@class='manual-form__title']") or ""
+            heading = next(iter(section.xpath(".//*[contains(concat(' ', @class, ' '), ' manual-form__title ')]")), None)
+            title = "".join(heading.itertext()).strip() if heading is not None else ""
+            link = heading.find(".//a[@href]") if heading is not None else None
             reference = etree.Element("p", {"class": "form-reference"})
-            reference.text = f"［表格 {code} {title.strip()}：见附件一］"
+            if section.get("id"):
+                reference.set("id", section.get("id"))   # what linked to the form lands on its reference
+            if link is None:
+                reference.text = f"［表格 {code} {title}：见附件一］"
+            else:                                        # and the reference leads to the form in Annex 1
+                reference.text = "［表格 "
+                etree.SubElement(reference, "a", {"href": link.get("href")}).text = f"{code} {title}"
+                reference[-1].tail = "：见附件一］"
             reference.tail = section.tail
             section.getparent().replace(section, reference)
-    for table in root.iter("table"):
+    for table in root.iter("table") if widths else ():
         column_widths(table)
+    if site_url:
+        site_links(root, page_url, site_url, key)
     return serialize(root)
 
 
@@ -123,18 +146,21 @@ def _document(body: str, css: str) -> str:
     return f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><style>{css}</style></head><body>{body}</body></html>'
 
 
-def _render_part(args: tuple[str, str, list[str]]) -> tuple[bytes, int, dict[str, int]]:
-    """In a worker: lay out one batch of parts; its PDF, its page count, and where each part starts (0-based)."""
+def _render_part(args: tuple[str, str, list[str]]) -> tuple[bytes, int, dict[str, int], dict[str, tuple[int, float]]]:
+    """In a worker: lay out one batch of parts; its PDF, its page count, where each part starts (0-based), and
+    every anchor's page (0-based) and height from the page's top (in points)."""
     from weasyprint import HTML
 
     html, base, keys = args
     document = HTML(string=html, base_url=base).render()
     starts: dict[str, int] = {}
+    anchors: dict[str, tuple[int, float]] = {}
     for number, page in enumerate(document.pages):
-        for anchor in page.anchors:
+        for anchor, (_, top, *_) in page.anchors.items():
+            anchors.setdefault(anchor, (number, top * 0.75))
             if anchor.startswith("part-") and anchor[5:] in keys and anchor[5:] not in starts:
                 starts[anchor[5:]] = number
-    return document.write_pdf(), len(document.pages), starts
+    return document.write_pdf(), len(document.pages), starts, anchors
 
 
 def batches(parts: list[Part], count: int) -> list[list[Part]]:
@@ -170,11 +196,48 @@ def _lay_out(parts: list[Part], css: str, base_url: str, workers: int | None,
 def _starts(results, groups: list[list[Part]], offset: int = 0) -> dict[str, int]:
     """Each part's first page (1-based) in the job, its batches following offset pages."""
     starts, position = {}, offset
-    for (_, count, local), group in zip(results, groups):
+    for (_, count, local, _), group in zip(results, groups):
         for part in group:
             starts[part.key] = position + local.get(part.key, 0) + 1
         position += count
     return starts
+
+
+def _targets(parts: list[Part], results, groups: list[list[Part]], offset: int) -> dict[str, tuple[int, float]]:
+    """Where a link to the site lands in the edition, by its URL relative to the revision's home (unquoted): each
+    part's page and the anchors in it (site_links named them key--id), as (page index, height from the top)."""
+    url_of = {part.key: part.url for part in parts if part.url is not None}
+    found: dict[str, tuple[int, float]] = {}
+    position = offset
+    for (_, count, _, anchors), group in zip(results, groups):
+        keys = {part.key for part in group}
+        for anchor, (page, top) in anchors.items():
+            if anchor.startswith("part-") and anchor[5:] in keys:
+                found.setdefault(url_of[anchor[5:]], (position + page, top))
+            key, dashes, name = anchor.partition("--")
+            if dashes and key in keys:
+                found.setdefault(f"{url_of[key]}#{name}", (position + page, top))
+        position += count
+    return found
+
+
+def _links_inside(writer, site_url: str, targets: dict[str, tuple[int, float]]) -> None:
+    """A link to a page or heading that is in the edition goes there in the PDF instead of to the site."""
+    from pypdf.generic import ArrayObject, FloatObject, NameObject, NullObject
+
+    for page in writer.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            target = targets.get(unquote(uri[len(site_url):])) if uri.startswith(site_url) else None
+            if target is None:
+                continue
+            index, top = target
+            height = float(writer.pages[index].mediabox.height)
+            annotation[NameObject("/Dest")] = ArrayObject([writer.pages[index].indirect_reference, NameObject("/XYZ"),
+                                                           NullObject(), FloatObject(height - top), NullObject()])
+            del annotation["/A"]
 
 
 # (the @page margin, the page number's distance below the text): the number goes in the bottom-right margin box
@@ -228,8 +291,8 @@ def _extract(results, offset: int, starts: dict[str, int], keys: list[str], foll
 
     started = time.monotonic()
     body = PdfWriter()
-    for pdf, _, _ in results:
-        body.append(PdfReader(io.BytesIO(pdf)))
+    for result in results:
+        body.append(PdfReader(io.BytesIO(result[0])))
     firsts = [starts[key] for key in keys]
     pages = range(firsts[0] - 1 - offset, following - 1 - offset)
     writer = PdfWriter()
@@ -261,7 +324,7 @@ def write(edition: Edition, target: Path, base_url: str, workers: int | None = N
 
     laid_out = time.monotonic()
     front_pdf = HTML(string=_document("".join(edition.front), css), base_url=base_url).render()
-    body_pages = sum(count for _, count, _ in results)
+    body_pages = sum(result[1] for result in results)
 
     def contents(offset: int) -> tuple[dict[str, int], str]:
         starts = _starts(results, groups, offset)
@@ -278,6 +341,9 @@ def write(edition: Edition, target: Path, base_url: str, workers: int | None = N
     writer = PdfWriter()
     for pdf in [front_pdf.write_pdf(), toc_pdf.write_pdf()] + [result[0] for result in results]:
         writer.append(PdfReader(io.BytesIO(pdf)))
+    if edition.site_url:
+        _links_inside(writer, edition.site_url, _targets(edition.parts, results, groups,
+                                                         len(front_pdf.pages) + len(toc_pdf.pages)))
     _stamp(writer, [f"第 {n} 页 共 {total} 页" for n in range(1, total + 1)], EDITION_MARGIN)
     for part in edition.parts:
         if part.level == 1:
@@ -307,7 +373,7 @@ class Document:
 
 
 def write_documents(documents: list[Document], target: Path, base_url: str, *, revision_title: str, effective: str,
-                    check_url: str, metadata: dict | None = None, workers: int | None = None,
+                    check_url: str, site_url: str = "", metadata: dict | None = None, workers: int | None = None,
                     log=lambda line: None) -> Written:
     """Several documents in one PDF, each from a new sheet and numbered on its own, with the margins of a printed
     page of the site (paper.page_style: the document's name in the header, the revision, dates, uncontrolled-copy
@@ -321,14 +387,15 @@ def write_documents(documents: list[Document], target: Path, base_url: str, *, r
     css = (CSS_FILE.read_text(encoding="utf-8") + KIT_CSS_FILE.read_text(encoding="utf-8")
            + paper.page_style("", revision_title, effective, check_url, qr="png")
            + "@page { @top-left { content: string(document); } @bottom-right { content: none; } }")
-    parts = [Part(d.key, d.title, d.html) for d in documents]
+    parts = [Part(d.key, d.title, for_paper(d.html, d.key, site_url=site_url, forms=True, widths=False) if site_url
+                  else d.html) for d in documents]
     results, groups = _lay_out(parts, css, base_url, workers, lambda p: f' data-title="{_escape(p.title)}"')
     starts = _starts(results, groups)
-    total = sum(count for _, count, _ in results)
+    total = sum(result[1] for result in results)
     labels = numbered_on_their_own([starts[d.key] for d in documents], total)
     writer = PdfWriter()
-    for pdf, _, _ in results:
-        writer.append(PdfReader(io.BytesIO(pdf)))
+    for result in results:
+        writer.append(PdfReader(io.BytesIO(result[0])))
     _stamp(writer, labels, KIT_MARGIN)
     for document in documents:
         writer.add_outline_item(title=document.title, page_number=starts[document.key] - 1)

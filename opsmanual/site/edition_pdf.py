@@ -23,8 +23,11 @@ def forms_file_name(version) -> str:
     return f"forms/{forms_pdf_name(version)}"
 
 
-def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Renderer, titles: dict[str, str]) -> list[pdf.Part]:
-    """The chapters in the order of the navigation, Annex 1 with each form from a new page, the glossary last."""
+def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Renderer, titles: dict[str, str],
+          urls: dict[str, str], site_url: str) -> list[pdf.Part]:
+    """The chapters in the order of the navigation, Annex 1 with each form from a new page, the glossary last;
+    their links lead to site_url, the revision's home (forms_renderer makes URLs relative to it), or, where the
+    edition holds what they lead to, inside the PDF."""
     found: list[pdf.Part] = []
     glossary = None
     for src in nav_pages:
@@ -34,26 +37,32 @@ def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Render
         html = contents[src]
         if "<h1" not in html[:400]:  # a generated page: Material writes its title into the template, not the content
             html = f"<h1>{escape(title)}</h1>{html}"
-        part = pdf.Part(key=src.replace("/", "-").replace(".md", ""), title=title, html=pdf.clean_chapter(html))
+        key = src.replace("/", "-").replace(".md", "")
+        part = pdf.Part(key=key, title=title, url=urls.get(src, ""),
+                        html=pdf.for_paper(html, key, page_url=urls.get(src, ""), site_url=site_url))
         if src == "glossary.md":
             glossary = part
             continue
         found.append(part)
         if src == FORMS_INDEX:
             for form in forms_renderer.forms:
-                found.append(pdf.Part(key=f"form-{form.slug}", title=f"{form.code} {form.title}", level=2,
-                                      html=pdf.clean_form(forms_renderer.form(form.code, heading_level=1, link_title=False))))
+                key = f"form-{form.slug}"
+                html = forms_renderer.form(form.code, heading_level=1, link_title=False)
+                found.append(pdf.Part(key=key, title=f"{form.code} {form.title}", level=2, url=urls.get(form.url),
+                                      html=pdf.for_paper(html, key, site_url=site_url, forms=True)))
     if glossary:
         found.append(glossary)
     return found
 
 
-def write(edition, nav_pages, contents, titles, renderer: Renderer, site_dir: Path, site_url: str,
+def write(edition, nav_pages, contents, titles, urls, renderer: Renderer, site_dir: Path, site_url: str,
           log) -> tuple[pdf.Written, pdf.Written | None]:
-    """The edition, and its Annex 1's forms as a PDF of their own in which each form is numbered on its own."""
+    """The edition, and its Annex 1's forms as a PDF of their own in which each form is numbered on its own.
+    renderer makes URLs relative to the revision's home; urls are the pages' own, site_url the site's."""
     revision = edition.revision
     register = edition.register
     check = paper.check_url(site_url, revision.version)
+    home = paper.revision_home(site_url, revision.version)
     company = edition.facts.variables().get("company", {})
     front = pdf.cover({
         "title": "办事处营运手册", "company_name": str(company.get("name", "")), "revision": revision,
@@ -61,7 +70,7 @@ def write(edition, nav_pages, contents, titles, renderer: Renderer, site_dir: Pa
         "qr": paper.qr_data_uri(check),
     })
     document = pdf.Edition(title="办事处营运手册", revision_title=revision.title, effective=revision.effective.isoformat(),
-                           front=[front], parts=parts(nav_pages, contents, renderer, titles),
+                           front=[front], parts=parts(nav_pages, contents, renderer, titles, urls, home), site_url=home,
                            metadata={"/Author": str(company.get("name", "")), "/Subject": f"{revision.title}（{revision.version}）",
                                      "/Keywords": f"受控版本 {revision.notice or revision.kind} {revision.effective.isoformat()} 起生效"})
     forms = [part for part in document.parts if part.key.startswith("form-")]

@@ -60,6 +60,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.full_content: str | None = None  # the page's content while the search plugin reads a lighter one
         self.contents: dict[str, str] = {}     # every page's finished content, for the PDF edition
         self.titles: dict[str, str] = {}
+        self.urls: dict[str, str] = {}         # every page's URL, relative to the site's home
         self.nav_pages: list[str] = []
 
     # -- the data ------------------------------------------------------------------------------------
@@ -116,11 +117,13 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         macro.__doc__ = getattr(Renderer, name).__doc__
         return macro
 
-    def renderer(self, page=None) -> Renderer:
-        page = page or self.page
+    def renderer(self, page=None, home: bool = False) -> Renderer:
+        """The renderer for a page (by default the one being built), or with home for the site's home."""
+        page = None if home else page or self.page
         edition = self.edition
+        links = PageLinks(self.files, page.url if page else "", page.file.src_uri if page else "")
         return Renderer(forms=edition.forms, variables=edition.facts.variables(), revision=edition.revision,
-                        links=PageLinks(self.files, page.url if page else "", page.file.src_uri if page else ""), draft=edition.draft, edition=edition,
+                        links=links, draft=edition.draft, edition=edition,
                         cache=self.render_cache, embedded=edition.snapshot.embedded, site_url=self.site_url,
                         pdf=self.project.pdf)
 
@@ -186,6 +189,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         html_text = self.diagrams.inline(html_text)
         self.contents[page.file.src_uri] = html_text
         self.titles[page.file.src_uri] = str(page.meta.get("title") or page.title or "")
+        self.urls[page.file.src_uri] = page.url
         missing = self.diagrams.missing(html_text)
         if missing and not self.edition.draft:
             raise PluginError(f"{page.file.src_uri}: {len(missing)} 张流程图还没有生成 SVG（diagrams/）："
@@ -284,9 +288,10 @@ class ManualPlugin(BasePlugin[ManualConfig]):
                 "effective": self.edition.revision.effective.isoformat(), "changed": self.changed_urls(),
                 "warnings": self.edition.warnings}
         if self.project.pdf:
-            written, forms = edition_pdf.write(self.edition, self.nav_pages, self.contents, self.titles,
-                                               self.renderer(), site, self.site_url, log.info)
-            kit = kit_pdf.write(self.edition, self.renderer(), site, self.site_url, log.info)
+            at_home = self.renderer(home=True)  # the PDFs' links are made absolute from the revision's home
+            written, forms = edition_pdf.write(self.edition, self.nav_pages, self.contents, self.titles, self.urls,
+                                               at_home, site, self.site_url, log.info)
+            kit = kit_pdf.write(self.edition, at_home, site, self.site_url, log.info)
             for kind, pdf in (("pdf", written), ("forms", forms), ("kit", kit)):
                 if pdf is not None:
                     info[kind] = {"path": pdf.path.relative_to(site).as_posix(), "sha256": pdf.sha256,
