@@ -223,6 +223,9 @@ def pytest_collection_finish(session):
     """Start publishing the history in the background if a test that reads it is to run (each pytest-xdist
     worker starts one: the first takes the lock and publishes, the other's waits for it)."""
     if any(map(reads_history, session.items)) and not session.config.option.collectonly:
+        # pytest makes this process's temporary folder on first use, emptying it: here, not in the thread as well
+        # (two first uses at once, the thread's and a test's, would each empty it under the other)
+        shared_folder(session.config)
         thread = threading.Thread(target=made_once, args=(session.config, "history", publish_history), daemon=True)
         thread.start()
         session.config.stash[HISTORY_THREAD] = thread

@@ -427,8 +427,9 @@ def changed_forms(tree: Path, newest: dict) -> list[str]:
     return sorted(set(re.findall(r"\b((?:SOS|OPS|REC)-\d{2})\b", text)))
 
 
-def expected_check(site_url: str, version: str, path: str, title: str) -> str:
-    query = urlencode({"v": version, "p": path, "t": title}, quote_via=quote)
+def expected_check(site_url: str, version: str, path: str) -> str:
+    """What a sheet's QR code opens: the currency check, told only the revision and the page (ASCII: a short code)."""
+    query = urlencode({"v": version, "p": path}, quote_via=quote, safe="/")
     return f"{site_url}/check/?{query}"
 
 
@@ -468,7 +469,7 @@ def test_a_daily_checklist_says_what_it_is_on_its_sheet(printed, newest, today, 
     version = newest["version"]
     doc = printed(f"{version}/forms/ops-01/")
     margins_say_what_it_is(doc, document="OPS-01", revision=newest, today=today,
-                           check=expected_check(site_url, version, "forms/ops-01/", "OPS-01"))
+                           check=expected_check(site_url, version, "forms/ops-01/"))
 
 
 def test_every_sheet_of_a_chapter_says_what_it_is(printed, tree, newest, today, site_url):
@@ -478,7 +479,7 @@ def test_every_sheet_of_a_chapter_says_what_it_is(printed, tree, newest, today, 
     doc = printed(f"{version}/{chapter}/")
     assert len(doc) >= 2, f"{chapter} prints on one sheet: pick a longer chapter for this test"
     margins_say_what_it_is(doc, document=title, revision=newest, today=today,
-                           check=expected_check(site_url, version, f"{chapter}/", title))
+                           check=expected_check(site_url, version, f"{chapter}/"))
 
 
 def test_every_sheet_of_the_register_says_what_it_is(printed, tree, newest, today, site_url):
@@ -486,7 +487,7 @@ def test_every_sheet_of_the_register_says_what_it_is(printed, tree, newest, toda
     title = page_title(tree, f"{version}/revisions")
     doc = printed(f"{version}/revisions/")
     margins_say_what_it_is(doc, document=title, revision=newest, today=today,
-                           check=expected_check(site_url, version, "revisions/", title))
+                           check=expected_check(site_url, version, "revisions/"))
 
 
 def test_every_sheet_of_a_redline_page_says_what_it_is(printed, tree, newest, today, site_url):
@@ -497,7 +498,7 @@ def test_every_sheet_of_a_redline_page_says_what_it_is(printed, tree, newest, to
     title = page_title(tree, f"{version}/{path}")
     doc = printed(f"{version}/{path}")
     margins_say_what_it_is(doc, document=title, revision=newest, today=today,
-                           check=expected_check(site_url, version, path, title))
+                           check=expected_check(site_url, version, path))
     assert not contains(doc.body, "现行版本"), "the redline says 现行版本 on paper"
 
 
@@ -520,7 +521,7 @@ def test_a_superseded_revision_says_so_on_every_sheet(printed, tree, older, toda
                 f"{where}: printed on {today}, the superseded {version} does not say so: {sheet.header!r}"
             assert contains(sheet.margins, older["title"]), f"{where}: not the revision's own title: {sheet.margins!r}"
     scanned = printed(f"{version}/forms/ops-01/").qr(1)
-    assert scanned == [expected_check(site_url, version, "forms/ops-01/", "OPS-01")], scanned
+    assert scanned == [expected_check(site_url, version, "forms/ops-01/")], scanned
 
 
 # -- 2. forms that work on paper ----------------------------------------------------------------------

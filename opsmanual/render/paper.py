@@ -34,19 +34,18 @@ def revision_home(site_url: str, version) -> str:
     return f"{_site_root(site_url, version)}/{version}/" if site_url else ""
 
 
-def check_url(site_url: str, version, path: str = "", title: str = "") -> str:
-    """The currency check of a document of a revision: the page at the root of the published tree."""
-    base = _site_root(site_url, version)
+def check_url(site_url: str, version, path: str = "") -> str:
+    """The currency check of a document of a revision: the page at the root of the published tree, told the
+    revision and the document's page (whose title it reads from the published page). Only ASCII, so that the QR
+    code stays small: a title percent-encoded would triple its length."""
     query = {"v": str(version)}
     if path:
         query["p"] = path
-    if title:
-        query["t"] = title
-    return f"{base}/{CHECK_PAGE}?{urlencode(query, quote_via=quote)}"
+    return f"{_site_root(site_url, version)}/{CHECK_PAGE}?{urlencode(query, quote_via=quote, safe='/')}"
 
 
-#: CSS px per module of the QR code (0.37 mm on paper).
-QR_SCALE = 1.4
+#: CSS px per module of the QR code (0.46 mm on paper: a 37-module code is 17 mm wide).
+QR_SCALE = 1.75
 #: A PNG's pixels per module, and the resolution that prints them at QR_SCALE CSS px: the same size as the SVG.
 PNG_PIXELS = 7
 
@@ -56,7 +55,8 @@ def qr_image(url: str, kind: str = "svg") -> bytes:
     """The QR code of a URL (error correction M; a fixed mask pattern: choosing the best of eight is most of the
     time segno spends, for no difference a phone notices) as SVG, for browsers, or as PNG, for WeasyPrint, which
     draws an SVG anew on every page it is on but embeds an image once; kept in the user's cache between builds."""
-    cache = _cache_dir() / f"{hashlib.sha1(url.encode('utf-8')).hexdigest()}.{kind}"
+    drawn = f"{kind} {QR_SCALE} {PNG_PIXELS} {url}"   # a change of size is a new image, not the cached one
+    cache = _cache_dir() / f"{hashlib.sha1(drawn.encode('utf-8')).hexdigest()}.{kind}"
     try:
         return cache.read_bytes()
     except OSError:
@@ -66,7 +66,8 @@ def qr_image(url: str, kind: str = "svg") -> bytes:
     if kind == "png":
         qr.save(out, kind="png", scale=PNG_PIXELS, border=2)
     else:
-        qr.save(out, kind="svg", scale=QR_SCALE, border=2, xmldecl=False, svgns=True, dark="#000")
+        qr.save(out, kind="svg", scale=QR_SCALE, border=2, xmldecl=False, svgns=True, dark="#000", svgclass=None,
+                lineclass=None)
     data = out.getvalue()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -81,8 +82,11 @@ def _cache_dir() -> Path:
 
 
 def qr_data_uri(url: str, kind: str = "svg") -> str:
-    media = "image/png" if kind == "png" else "image/svg+xml"
-    return f"data:{media};base64," + base64.b64encode(qr_image(url, kind)).decode("ascii")
+    """The QR code as a data URI: a PNG in base64; an SVG as its text, escaped (a third shorter than base64)."""
+    if kind == "png":
+        return "data:image/png;base64," + base64.b64encode(qr_image(url, kind)).decode("ascii")
+    svg = qr_image(url).decode("utf-8").replace('"', "'")
+    return "data:image/svg+xml," + quote(svg, safe=" ='/:.-()")
 
 
 def page_style(document: str, revision_title: str, effective: str, url: str, draft: bool = False, name: str = "",

@@ -127,16 +127,16 @@ class Renderer:
 
     def print_rule(self, page_name: str, form: Form) -> Markup:
         """The named @page of a form printed on its own: its code and title in the header, its currency check."""
-        return self.page_rule(page_name, f"{form.code} {form.title}", form.url[: -len(".md")] + "/", form.code)
+        return self.page_rule(page_name, f"{form.code} {form.title}", form.url[: -len(".md")] + "/")
 
-    def page_rule(self, page_name: str, document: str, path: str, title: str = "") -> Markup:
+    def page_rule(self, page_name: str, document: str, path: str) -> Markup:
         """The named @page of a document printed within a page (a form, the kit's notice): the document in the
         header, the revision, dates, uncontrolled-copy line, QR code of its currency check and 第 X 页 共 Y 页."""
         from . import paper
 
         if not (self.revision and self.site_url):
             return Markup("")
-        url = paper.check_url(self.site_url, self.revision.version, path, title or document)
+        url = paper.check_url(self.site_url, self.revision.version, path)
         return Markup(paper.page_style(document, self.revision.title, self.revision.effective.isoformat(),
                                        url, self.draft, name=page_name))
 

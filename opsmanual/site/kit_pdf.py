@@ -31,7 +31,6 @@ def write(edition, renderer: Renderer, site_dir: Path, site_url: str, log) -> pd
     return pdf.write_documents(documents(renderer, str(revision.version)), target, base_url=str(site_dir) + "/",
                                revision_title=revision.title, effective=revision.effective.isoformat(),
                                site_url=paper.revision_home(site_url, revision.version),
-                               check_url=paper.check_url(site_url, revision.version, f"revisions/{revision.version}-kit/",
-                                                         f"{revision.title} 办事处文件包"),
+                               check_url=paper.check_url(site_url, revision.version, f"revisions/{revision.version}-kit/"),
                                metadata={"/Title": f"办事处营运手册 {revision.title} 办事处文件包",
                                          "/Subject": f"{revision.title}（{revision.version}）修订文件包"}, log=log)

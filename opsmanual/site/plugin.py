@@ -261,7 +261,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         """The @page rules that make every printed sheet of this page say what it is (opsmanual.render.paper)."""
         edition = self.edition
         title = page.meta.get("title") or page.title or ""
-        url = paper.check_url(config_url(self.site_url, self.project), edition.revision.version, page.url, str(title))
+        url = paper.check_url(config_url(self.site_url, self.project), edition.revision.version, page.url)
         return paper.page_style(str(title), edition.revision.title, edition.revision.effective.isoformat(), url, edition.draft)
 
     @event_priority(-100)  # the finished page, after the other plugins

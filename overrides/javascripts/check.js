@@ -1,4 +1,5 @@
-/* The currency check page (opsmanual/render/templates/check.html): ?v=<version>&p=<page path>&t=<title>. */
+/* The currency check page (opsmanual/render/templates/check.html): ?v=<version>&p=<page path>. The document's
+   title is read from that page as published (t=<title>, which sheets printed from earlier builds carry, is still read). */
 (function () {
   "use strict";
   var status = window.manualStatus;
@@ -22,8 +23,20 @@
     if (detail) box.appendChild(document.createTextNode(detail));
   }
 
-  fetch(new URL("versions.json", root).href, { cache: "no-cache" }).then(function (r) { return r.json(); })
-    .then(status.fromVersionsJson).then(function (list) {
+  function pageTitle() {
+    if (title || !version || !path) return Promise.resolve(title);
+    return fetch(new URL(version + "/" + path, root).href).then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {   // "<page> - <site name>", as Material writes it
+        var name = new DOMParser().parseFromString(html, "text/html").title, end = name.lastIndexOf(" - ");
+        return (end > 0 ? name.slice(0, end) : name).trim();
+      }).catch(function () { return ""; });
+  }
+
+  var versions = fetch(new URL("versions.json", root).href, { cache: "no-cache" }).then(function (r) { return r.json(); })
+    .then(status.fromVersionsJson);
+  Promise.all([versions, pageTitle()]).then(function (found) {
+      var list = found[0];
+      title = found[1];
       var today = status.localToday();
       var current = status.inForce(list, today);
       var rows = document.getElementById("versions");
