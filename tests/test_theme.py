@@ -74,3 +74,14 @@ def test_the_search_worker_still_has_the_segmentation_loop_the_site_corrects():
     fixed = theme.rewrite_search_worker(text)
     assert "o<=t.length;o++)t.slice(s,o)in e" in fixed and "&&a<t.length&&" in fixed
     assert "lunr.tokenizer.separator=lunr.QueryLexer.termSeparator=new RegExp(e.separator)" in fixed
+
+
+def test_materials_css_and_script_still_ignore_the_class_the_navigation_leaves_out():
+    """overrides/partials/nav-item.html writes no md-nav__item--pruned (a hundred items of every page at 1,000
+    pages): Material's stylesheets and bundle must still not use it."""
+    assets = theme.theme_file("../templates/assets")
+    files = [*assets.glob("stylesheets/*.css"), *assets.glob("javascripts/bundle.*.min.js")]
+    assert len(files) >= 3, files
+    using = [f.name for f in files if "md-nav__item--pruned" in f.read_text(encoding="utf-8")]
+    assert not using, f"Material now styles or scripts md-nav__item--pruned ({using}): put it back in the partial"
+    assert '" md-nav__item--pruned"' not in (ROOT / "overrides" / "partials" / "nav-item.html").read_text(encoding="utf-8")

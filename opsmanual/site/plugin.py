@@ -129,8 +129,11 @@ class ManualPlugin(BasePlugin[ManualConfig]):
 
     def on_env(self, env, *, config, files):
         """Material's templates compiled once, not in every build: Jinja's bytecode cache, kept in the user's
-        cache folder (a second of every build, and of every rebuild of `manual serve`)."""
+        cache folder (a second of every build, and of every rebuild of `manual serve`); JSON without escapes."""
         env.bytecode_cache = cache.bytecode_cache()
+        # the theme's JSON (the __config of every page) with its Chinese as UTF-8, not \uXXXX (still HTML-safe:
+        # Jinja's tojson escapes < > & ' whatever the dumps options)
+        env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
         return env
 
     # -- pages -----------------------------------------------------------------------------------------
