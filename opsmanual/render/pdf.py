@@ -5,9 +5,11 @@ with the currency-check QR code), the revision register, a table of contents wit
 the annexes with each form from a new page, the glossary; the chapter as running header, the revision and its
 effective date in every footer, 第 X 页 共 Y 页, change bars on what the revision changed, CJK fonts embedded.
 
-WeasyPrint lays out ~5 pages a second here, so the body is cut into parts laid out in parallel, one process per
-core; the page numbers, which need the whole, are then stamped over every page (a one-line page of WeasyPrint's
-per page, merged with pypdf), and the table of contents is made last, with the numbers the parts gave.
+WeasyPrint is slow (a few pages a second per core), so the body is cut into batches laid out in parallel, one
+process per core, in workers that the edition and the kit share: the kit's batches are laid out while this
+process finishes the edition. The page numbers, which need the whole, are stamped over every page (a one-line page
+of WeasyPrint's per page, merged with pypdf), and the table of contents is made last, with the numbers the parts
+gave. Links lead to the revision on the site, or, where the edition holds their target, to its page in the PDF.
 Why WeasyPrint: it is made for paged HTML (margin boxes, string-set, named pages, leaders) and embeds subset
 fonts; Chromium's printing has no running headers from content nor table-of-contents page numbers.
 """
@@ -178,19 +180,33 @@ def batches(parts: list[Part], count: int) -> list[list[Part]]:
     return out
 
 
-def _lay_out(parts: list[Part], css: str, base_url: str, workers: int | None,
-             attributes=lambda part: "") -> tuple[list, list[list[Part]]]:
-    """Lay parts out in batches, in parallel when they are big (a small job in this process: starting workers would
-    cost more than they save); each batch's (PDF, page count, where its parts start) and the batches."""
+WORKERS = max(1, min(2, os.cpu_count() or 1))   # processes laying PDFs out: one per core, two at most here
+
+
+def pool() -> ProcessPoolExecutor:
+    """Workers that several print jobs of one build share (the edition and the kit): the second job's batches are
+    laid out while this process finishes the first (its contents, its page numbers), so both cores stay busy."""
+    return ProcessPoolExecutor(max_workers=WORKERS)
+
+
+def _lay_out(parts: list[Part], css: str, base_url: str, workers: int | None, attributes=lambda part: "",
+             shared: ProcessPoolExecutor | None = None):
+    """Start laying parts out in batches; returns a function that waits for each batch's (PDF, page count, where its
+    parts start, its anchors), and the batches. In the shared pool, or, without one, in parallel when they are big
+    (a small job in this process: starting workers would cost more than they save)."""
     size = sum(len(part.html) for part in parts)
-    workers = workers or (max(1, min(2, os.cpu_count() or 1)) if size > SMALL else 1)
+    workers = workers or (WORKERS if shared is not None or size > SMALL else 1)
     groups = batches(parts, workers * 2 if workers > 1 else 1)
     jobs = [(_document("".join(f'<section class="part" id="part-{p.key}"{attributes(p)}>{p.html}</section>'
                                for p in group), css), base_url, [p.key for p in group]) for group in groups]
+    if shared is not None:
+        futures = [shared.submit(_render_part, job) for job in jobs]
+        return lambda: [future.result() for future in futures], groups
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(_render_part, jobs)), groups
-    return [_render_part(job) for job in jobs], groups
+        with ProcessPoolExecutor(max_workers=workers) as own:
+            results = list(own.map(_render_part, jobs))
+        return lambda: results, groups
+    return lambda: [_render_part(job) for job in jobs], groups
 
 
 def _starts(results, groups: list[list[Part]], offset: int = 0) -> dict[str, int]:
@@ -311,56 +327,67 @@ def _extract(results, offset: int, starts: dict[str, int], keys: list[str], foll
 
 
 def write(edition: Edition, target: Path, base_url: str, workers: int | None = None, log=lambda line: None,
-          extract: tuple[Path, list[str], dict] | None = None) -> tuple[Written, Written | None]:
+          extract: tuple[Path, list[str], dict] | None = None,
+          shared: ProcessPoolExecutor | None = None) -> tuple[Written, Written | None]:
     """The edition as one PDF at target; and, with extract (target, part keys, metadata), those parts' pages as a
     PDF of their own, each part numbered on its own."""
+    return start(edition, target, base_url, workers, log, extract, shared)()
+
+
+def start(edition: Edition, target: Path, base_url: str, workers: int | None = None, log=lambda line: None,
+          extract: tuple[Path, list[str], dict] | None = None, shared: ProcessPoolExecutor | None = None):
+    """write(), begun: the body's batches are handed to the workers; the returned function makes the rest (cover,
+    contents, page numbers, Annex 1 on its own) and returns what write() returns."""
     from pypdf import PdfReader, PdfWriter
+    from weasyprint import HTML
 
     started = time.monotonic()
     css = CSS_FILE.read_text(encoding="utf-8") + page_css(edition)
-    results, groups = _lay_out(edition.parts, css, base_url, workers)
-    log(f"排版正文：{len(edition.parts)} 个部分，分 {len(groups)} 批")
-    from weasyprint import HTML
+    laid, groups = _lay_out(edition.parts, css, base_url, workers, shared=shared)
 
-    laid_out = time.monotonic()
-    front_pdf = HTML(string=_document("".join(edition.front), css), base_url=base_url).render()
-    body_pages = sum(result[1] for result in results)
+    def contents(starts: dict[str, int] | None) -> str:
+        entries = "".join(f'<li class="level-{p.level}" data-page="{starts[p.key] if starts else 999}">'
+                          f'{_escape(p.title)}</li>' for p in edition.parts)
+        return f'<section class="part toc"><h1 class="part-title">目录</h1><ol>{entries}</ol></section>'
 
-    def contents(offset: int) -> tuple[dict[str, int], str]:
-        starts = _starts(results, groups, offset)
-        entries = "".join(f'<li class="level-{p.level}" data-page="{starts[p.key]}">{_escape(p.title)}</li>'
-                          for p in edition.parts)
-        return starts, f'<section class="part toc"><h1 class="part-title">目录</h1><ol>{entries}</ol></section>'
+    def finish() -> tuple[Written, Written | None]:
+        # the cover and the length of the contents (page numbers of three digits) while the workers lay out
+        front_pdf = HTML(string=_document("".join(edition.front), css), base_url=base_url).render()
+        toc_pages = len(HTML(string=_document(contents(None), css), base_url=base_url).render().pages)
+        results = laid()
+        laid_out = time.monotonic()
+        log(f"排版正文：{len(edition.parts)} 个部分，分 {len(groups)} 批（{laid_out - started:.1f} 秒）")
+        body_pages = sum(result[1] for result in results)
+        starts = _starts(results, groups, len(front_pdf.pages) + toc_pages)
+        toc_pdf = HTML(string=_document(contents(starts), css), base_url=base_url).render()
+        total = len(front_pdf.pages) + len(toc_pdf.pages) + body_pages
+        log(f"合成 {total} 页，盖上页码")
+        writer = PdfWriter()
+        for pdf in [front_pdf.write_pdf(), toc_pdf.write_pdf()] + [result[0] for result in results]:
+            writer.append(PdfReader(io.BytesIO(pdf)))
+        if edition.site_url:
+            _links_inside(writer, edition.site_url, _targets(edition.parts, results, groups,
+                                                             len(front_pdf.pages) + len(toc_pdf.pages)))
+        _stamp(writer, [f"第 {n} 页 共 {total} 页" for n in range(1, total + 1)], EDITION_MARGIN)
+        for part in edition.parts:
+            if part.level == 1:
+                writer.add_outline_item(title=part.title, page_number=starts[part.key] - 1)
+        writer.add_metadata({"/Title": f"{edition.title} {edition.revision_title}", **edition.metadata})
+        data = _pdf_bytes(writer)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written = Written(target, total, hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started, starts)
+        extracted = None
+        if extract:
+            path, keys, metadata = extract
+            order = [part.key for part in edition.parts]
+            last = order.index(keys[-1])
+            following = starts[order[last + 1]] if last + 1 < len(order) else total + 1
+            extracted = _extract(results, len(front_pdf.pages) + len(toc_pdf.pages), starts, keys, following, path,
+                                 metadata)
+        return written, extracted
 
-    _, draft = contents(len(front_pdf.pages) + 99)
-    toc_pages = len(HTML(string=_document(draft, css), base_url=base_url).render().pages)
-    starts, toc = contents(len(front_pdf.pages) + toc_pages)
-    toc_pdf = HTML(string=_document(toc, css), base_url=base_url).render()
-    total = len(front_pdf.pages) + len(toc_pdf.pages) + body_pages
-    log(f"合成 {total} 页，盖上页码（正文排版 {laid_out - started:.1f} 秒，目录 {time.monotonic() - laid_out:.1f} 秒）")
-    writer = PdfWriter()
-    for pdf in [front_pdf.write_pdf(), toc_pdf.write_pdf()] + [result[0] for result in results]:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    if edition.site_url:
-        _links_inside(writer, edition.site_url, _targets(edition.parts, results, groups,
-                                                         len(front_pdf.pages) + len(toc_pdf.pages)))
-    _stamp(writer, [f"第 {n} 页 共 {total} 页" for n in range(1, total + 1)], EDITION_MARGIN)
-    for part in edition.parts:
-        if part.level == 1:
-            writer.add_outline_item(title=part.title, page_number=starts[part.key] - 1)
-    writer.add_metadata({"/Title": f"{edition.title} {edition.revision_title}", **edition.metadata})
-    data = _pdf_bytes(writer)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    written = Written(target, total, hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started, starts)
-    extracted = None
-    if extract:
-        path, keys, metadata = extract
-        order = [part.key for part in edition.parts]
-        last = order.index(keys[-1])
-        following = starts[order[last + 1]] if last + 1 < len(order) else total + 1
-        extracted = _extract(results, len(front_pdf.pages) + len(toc_pdf.pages), starts, keys, following, path, metadata)
-    return written, extracted
+    return finish
 
 
 @dataclass
@@ -372,13 +399,19 @@ class Document:
     html: str
 
 
-def write_documents(documents: list[Document], target: Path, base_url: str, *, revision_title: str, effective: str,
+def write_documents(documents: list[Document], target: Path, base_url: str, **options) -> Written:
+    """Several documents in one PDF (start_documents, with the same options), and wait for it."""
+    return start_documents(documents, target, base_url, **options)()
+
+
+def start_documents(documents: list[Document], target: Path, base_url: str, *, revision_title: str, effective: str,
                     check_url: str, site_url: str = "", metadata: dict | None = None, workers: int | None = None,
-                    log=lambda line: None) -> Written:
+                    log=lambda line: None, shared: ProcessPoolExecutor | None = None):
     """Several documents in one PDF, each from a new sheet and numbered on its own, with the margins of a printed
     page of the site (paper.page_style: the document's name in the header, the revision, dates, uncontrolled-copy
     line, the QR code of check_url). Laid out together (one set of embedded fonts, in parallel as the edition is),
-    then 第 X 页 共 Y 页 of each document stamped over its pages."""
+    then 第 X 页 共 Y 页 of each document stamped over its pages. Returns the function that waits for the layout,
+    stamps and writes the PDF, and returns it."""
     from pypdf import PdfReader, PdfWriter
 
     from . import paper
@@ -389,23 +422,28 @@ def write_documents(documents: list[Document], target: Path, base_url: str, *, r
            + "@page { @top-left { content: string(document); } @bottom-right { content: none; } }")
     parts = [Part(d.key, d.title, for_paper(d.html, d.key, site_url=site_url, forms=True, widths=False) if site_url
                   else d.html) for d in documents]
-    results, groups = _lay_out(parts, css, base_url, workers, lambda p: f' data-title="{_escape(p.title)}"')
-    starts = _starts(results, groups)
-    total = sum(result[1] for result in results)
-    labels = numbered_on_their_own([starts[d.key] for d in documents], total)
-    writer = PdfWriter()
-    for result in results:
-        writer.append(PdfReader(io.BytesIO(result[0])))
-    _stamp(writer, labels, KIT_MARGIN)
-    for document in documents:
-        writer.add_outline_item(title=document.title, page_number=starts[document.key] - 1)
-    writer.add_metadata(metadata or {})
-    data = _pdf_bytes(writer)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    seconds = time.monotonic() - started
-    log(f"文件包 PDF：{len(documents)} 份文件，{total} 页，{len(data) / 1024 / 1024:.1f} MB，用时 {seconds:.1f} 秒")
-    return Written(target, total, hashlib.sha256(data).hexdigest(), len(data), seconds, starts)
+    laid, groups = _lay_out(parts, css, base_url, workers, lambda p: f' data-title="{_escape(p.title)}"', shared)
+
+    def finish() -> Written:
+        results = laid()
+        starts = _starts(results, groups)
+        total = sum(result[1] for result in results)
+        labels = numbered_on_their_own([starts[d.key] for d in documents], total)
+        writer = PdfWriter()
+        for result in results:
+            writer.append(PdfReader(io.BytesIO(result[0])))
+        _stamp(writer, labels, KIT_MARGIN)
+        for document in documents:
+            writer.add_outline_item(title=document.title, page_number=starts[document.key] - 1)
+        writer.add_metadata(metadata or {})
+        data = _pdf_bytes(writer)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        seconds = time.monotonic() - started
+        log(f"文件包 PDF：{len(documents)} 份文件，{total} 页，{len(data) / 1024 / 1024:.1f} MB，用时 {seconds:.1f} 秒")
+        return Written(target, total, hashlib.sha256(data).hexdigest(), len(data), seconds, starts)
+
+    return finish
 
 
 def _escape(text: str) -> str:

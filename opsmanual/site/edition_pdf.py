@@ -55,10 +55,10 @@ def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Render
     return found
 
 
-def write(edition, nav_pages, contents, titles, urls, renderer: Renderer, site_dir: Path, site_url: str,
-          log) -> tuple[pdf.Written, pdf.Written | None]:
-    """The edition, and its Annex 1's forms as a PDF of their own in which each form is numbered on its own.
-    renderer makes URLs relative to the revision's home; urls are the pages' own, site_url the site's."""
+def start(edition, nav_pages, contents, titles, urls, renderer: Renderer, site_dir: Path, site_url: str, log, shared):
+    """The edition, and its Annex 1's forms as a PDF of their own in which each form is numbered on its own, begun
+    in the shared workers: the function returned finishes both (pdf.start). renderer makes URLs relative to the
+    revision's home; urls are the pages' own, site_url the site's."""
     revision = edition.revision
     register = edition.register
     check = paper.check_url(site_url, revision.version)
@@ -77,5 +77,5 @@ def write(edition, nav_pages, contents, titles, urls, renderer: Renderer, site_d
     extract = (site_dir / forms_file_name(revision.version), [part.key for part in forms],
                {"titles": {part.key: part.title for part in forms}, "/Title": f"办事处营运手册 {revision.title} 附件一 表格汇编",
                 "/Subject": f"{revision.title}（{revision.version}）全部表格，每张表单独编页"}) if forms else None
-    return pdf.write(document, site_dir / file_name(revision.version), base_url=str(site_dir) + "/", log=log,
-                     extract=extract)
+    return pdf.start(document, site_dir / file_name(revision.version), base_url=str(site_dir) + "/", log=log,
+                     extract=extract, shared=shared)

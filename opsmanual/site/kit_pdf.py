@@ -25,12 +25,14 @@ def documents(renderer: Renderer, version: str) -> list[pdf.Document]:
     return found
 
 
-def write(edition, renderer: Renderer, site_dir: Path, site_url: str, log) -> pdf.Written:
+def start(edition, renderer: Renderer, site_dir: Path, site_url: str, log, shared):
+    """The kit begun in the shared workers; the function returned finishes it (pdf.start_documents)."""
     revision = edition.revision
     target = site_dir / "revisions" / kit_file_name(revision.version)
-    return pdf.write_documents(documents(renderer, str(revision.version)), target, base_url=str(site_dir) + "/",
+    return pdf.start_documents(documents(renderer, str(revision.version)), target, base_url=str(site_dir) + "/",
                                revision_title=revision.title, effective=revision.effective.isoformat(),
                                site_url=paper.revision_home(site_url, revision.version),
                                check_url=paper.check_url(site_url, revision.version, f"revisions/{revision.version}-kit/"),
                                metadata={"/Title": f"办事处营运手册 {revision.title} 办事处文件包",
-                                         "/Subject": f"{revision.title}（{revision.version}）修订文件包"}, log=log)
+                                         "/Subject": f"{revision.title}（{revision.version}）修订文件包"}, log=log,
+                                shared=shared)

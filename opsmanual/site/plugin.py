@@ -21,7 +21,7 @@ from ..control.edition import Edition, open_edition
 from ..data.yamlfile import DataInvalid
 from ..errors import ManualError
 from ..project import Project, today
-from ..render import paper
+from ..render import paper, pdf
 from ..render.content import SnapshotContent
 from ..render.diagrams import FOLDER as DIAGRAMS
 from ..render.diagrams import Diagrams
@@ -292,14 +292,17 @@ class ManualPlugin(BasePlugin[ManualConfig]):
                 "warnings": self.edition.warnings}
         if self.project.pdf:
             at_home = self.renderer(home=True)  # the PDFs' links are made absolute from the revision's home
-            written, forms = edition_pdf.write(self.edition, self.nav_pages, self.contents, self.titles, self.urls,
-                                               at_home, site, self.site_url, log.info)
-            kit = kit_pdf.write(self.edition, at_home, site, self.site_url, log.info)
-            for kind, pdf in (("pdf", written), ("forms", forms), ("kit", kit)):
-                if pdf is not None:
-                    info[kind] = {"path": pdf.path.relative_to(site).as_posix(), "sha256": pdf.sha256,
-                                  "pages": pdf.pages, "bytes": pdf.size, "seconds": round(pdf.seconds, 1),
-                                  "starts": pdf.starts}
+            with pdf.pool() as shared:          # the kit is laid out while the edition is being finished
+                finish_edition = edition_pdf.start(self.edition, self.nav_pages, self.contents, self.titles,
+                                                   self.urls, at_home, site, self.site_url, log.info, shared)
+                finish_kit = kit_pdf.start(self.edition, at_home, site, self.site_url, log.info, shared)
+                written, forms = finish_edition()
+                kit = finish_kit()
+            for kind, made in (("pdf", written), ("forms", forms), ("kit", kit)):
+                if made is not None:
+                    info[kind] = {"path": made.path.relative_to(site).as_posix(), "sha256": made.sha256,
+                                  "pages": made.pages, "bytes": made.size, "seconds": round(made.seconds, 1),
+                                  "starts": made.starts}
         (site / "manual-build.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         theme.rewrite_bundles(site, self.mermaid)
         search.compact_search_index(site / "search" / "search_index.json")
