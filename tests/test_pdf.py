@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 import conftest
-from conftest import made_once, text_of
+from conftest import made_once, pdf_bands, text_of
 
 MM = 72 / 25.4
 
@@ -26,19 +26,11 @@ def pdf_of(tree: Path, version: str) -> Path:
 
 @functools.cache
 def pages_text(pdf: Path) -> tuple[str, ...]:
-    """The text of every page, read by PDFium (pypdfium2: a second for the edition, where poppler's pdftotext took
-    twenty) once per file and run: the header band, the body, the footer band, each in the lines PDFium finds."""
+    """The text of every page, once per file and run: the header band, the body, the footer band (edition.css's
+    margins), each in the lines PDFium finds."""
     def read(folder: Path) -> dict:
-        import pypdfium2
-
-        document, pages = pypdfium2.PdfDocument(str(pdf)), []
-        for page in document:
-            width, height = page.get_size()
-            text = page.get_textpage()
-            bands = ((height - 18 * MM, height), (22 * MM, height - 18 * MM), (0, 22 * MM))   # edition.css margins
-            pages.append("\n".join(text.get_text_bounded(0, bottom, width, top).strip() for bottom, top in bands))
-        document.close()
-        return {"pages": pages}
+        return {"pages": ["\n".join((page["header"], page["body"], page["footer"]))
+                          for page in pdf_bands(pdf, 18 * MM, 22 * MM)]}
 
     name = "pdftext-" + hashlib.sha256(str(pdf).encode("utf-8")).hexdigest()[:16]
     return tuple(made_once(conftest.CONFIG, name, read)["pages"])

@@ -33,7 +33,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from conftest import text_of
+from conftest import pdf_bands, text_of
 from servers import Nginx
 
 A4 = (595.28, 841.89)            # points
@@ -160,19 +160,9 @@ def read_sheets(pdf: Path, drawn: bool = True) -> list[Sheet]:
 
 def bands(pdf: Path) -> list[Sheet]:
     """read_sheets(drawn=False): the header, body and footer bands' text and the leftmost text of each sheet."""
-    import pypdfium2
-
-    document, sheets = pypdfium2.PdfDocument(str(pdf)), []
-    for number, page in enumerate(document, 1):
-        width, height = page.get_size()
-        text = page.get_textpage()
-        header, body, footer = (text.get_text_bounded(0, bottom, width, top)
-                                for bottom, top in ((height - HEADER_ZONE, height), (FOOTER_ZONE, height - HEADER_ZONE),
-                                                    (0, FOOTER_ZONE)))
-        left = min((text.get_rect(i)[0] for i in range(text.count_rects())), default=999 * MM)
-        sheets.append(Sheet(number, width, height, header, body, footer, 0, left / MM))
-    document.close()
-    return sheets
+    return [Sheet(number, page["width"], page["height"], page["header"], page["body"], page["footer"], 0,
+                  (page["left"] if page["left"] is not None else 999 * MM) / MM)
+            for number, page in enumerate(pdf_bands(pdf, HEADER_ZONE, FOOTER_ZONE), 1)]
 
 
 def multiply(m, n):

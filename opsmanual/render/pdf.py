@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -107,6 +108,26 @@ def site_links(root, page_url: str, site_url: str, key: str) -> None:
         link.set("href", f"#{key}--{unquote(href[1:])}" if href.startswith("#") else urljoin(base, href))
 
 
+def _form_reference(section):
+    """What stands in a chapter for a form it embeds: ［表格 code title：见附件一］, keeping the form's id (what linked
+    to the form lands here) and, when the form's title links to its page, leading there (Annex 1, in the PDF)."""
+    code = section.get("data-code", "")
+    heading = next(iter(section.xpath(".//*[contains(concat(' ', @class, ' '), ' manual-form__title ')]")), None)
+    title = "".join(heading.itertext()).strip() if heading is not None else ""
+    link = heading.find(".//a[@href]") if heading is not None else None
+    reference = etree.Element("p", {"class": "form-reference"})
+    if section.get("id"):
+        reference.set("id", section.get("id"))
+    if link is None:
+        reference.text = f"［表格 {code} {title}：见附件一］"
+    else:
+        reference.text = "［表格 "
+        etree.SubElement(reference, "a", {"href": link.get("href")}).text = f"{code} {title}"
+        reference[-1].tail = "：见附件一］"
+    reference.tail = section.tail
+    return reference
+
+
 def for_paper(html: str, key: str, *, page_url: str = "", site_url: str = "", forms: bool = False,
               widths: bool = True) -> str:
     """A page's content laid out as part `key` of a PDF: links lead to the site (site_links, when site_url is
@@ -115,21 +136,7 @@ def for_paper(html: str, key: str, *, page_url: str = "", site_url: str = "", fo
     root = parse(html)
     for section in [] if forms else list(root.iter("section")):
         if "manual-form" in (section.get("class") or "").split():
-            code = section.get("data-code", "")
-            heading = next(iter(section.xpath(".//*[contains(concat(' ', @class, ' '), ' manual-form__title ')]")), None)
-            title = "".join(heading.itertext()).strip() if heading is not None else ""
-            link = heading.find(".//a[@href]") if heading is not None else None
-            reference = etree.Element("p", {"class": "form-reference"})
-            if section.get("id"):
-                reference.set("id", section.get("id"))   # what linked to the form lands on its reference
-            if link is None:
-                reference.text = f"［表格 {code} {title}：见附件一］"
-            else:                                        # and the reference leads to the form in Annex 1
-                reference.text = "［表格 "
-                etree.SubElement(reference, "a", {"href": link.get("href")}).text = f"{code} {title}"
-                reference[-1].tail = "：见附件一］"
-            reference.tail = section.tail
-            section.getparent().replace(section, reference)
+            section.getparent().replace(section, _form_reference(section))
     for table in root.iter("table") if widths else ():
         column_widths(table)
     if site_url:
@@ -148,21 +155,26 @@ def _document(body: str, css: str) -> str:
     return f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><style>{css}</style></head><body>{body}</body></html>'
 
 
-def _render_part(args: tuple[str, str, list[str]]) -> tuple[bytes, int, dict[str, int], dict[str, tuple[int, float]]]:
-    """In a worker: lay out one batch of parts; its PDF, its page count, where each part starts (0-based), and
-    every anchor's page (0-based) and height from the page's top (in points)."""
+class Laid(NamedTuple):
+    """One batch laid out: its PDF, its page count, and every anchor's page (0-based) and height from the page's
+    top, in points (the parts' own anchors, part-<key>, included)."""
+
+    pdf: bytes
+    pages: int
+    anchors: dict[str, tuple[int, float]]
+
+
+def _render_part(args: tuple[str, str]) -> Laid:
+    """In a worker: lay out one batch of parts."""
     from weasyprint import HTML
 
-    html, base, keys = args
+    html, base = args
     document = HTML(string=html, base_url=base).render()
-    starts: dict[str, int] = {}
     anchors: dict[str, tuple[int, float]] = {}
     for number, page in enumerate(document.pages):
         for anchor, (_, top, *_) in page.anchors.items():
             anchors.setdefault(anchor, (number, top * 0.75))
-            if anchor.startswith("part-") and anchor[5:] in keys and anchor[5:] not in starts:
-                starts[anchor[5:]] = number
-    return document.write_pdf(), len(document.pages), starts, anchors
+    return Laid(document.write_pdf(), len(document.pages), anchors)
 
 
 def batches(parts: list[Part], count: int) -> list[list[Part]]:
@@ -191,14 +203,13 @@ def pool() -> ProcessPoolExecutor:
 
 def _lay_out(parts: list[Part], css: str, base_url: str, workers: int | None, attributes=lambda part: "",
              shared: ProcessPoolExecutor | None = None):
-    """Start laying parts out in batches; returns a function that waits for each batch's (PDF, page count, where its
-    parts start, its anchors), and the batches. In the shared pool, or, without one, in parallel when they are big
+    """Start laying parts out in batches; returns a function that waits for each batch's Laid, and the batches. In the shared pool, or, without one, in parallel when they are big
     (a small job in this process: starting workers would cost more than they save)."""
     size = sum(len(part.html) for part in parts)
     workers = workers or (WORKERS if shared is not None or size > SMALL else 1)
     groups = batches(parts, workers * 2 if workers > 1 else 1)
     jobs = [(_document("".join(f'<section class="part" id="part-{p.key}"{attributes(p)}>{p.html}</section>'
-                               for p in group), css), base_url, [p.key for p in group]) for group in groups]
+                               for p in group), css), base_url) for group in groups]
     if shared is not None:
         futures = [shared.submit(_render_part, job) for job in jobs]
         return lambda: [future.result() for future in futures], groups
@@ -209,31 +220,34 @@ def _lay_out(parts: list[Part], css: str, base_url: str, workers: int | None, at
     return lambda: [_render_part(job) for job in jobs], groups
 
 
-def _starts(results, groups: list[list[Part]], offset: int = 0) -> dict[str, int]:
+def _placed(results: list[Laid], groups: list[list[Part]], offset: int):
+    """Each batch with its parts and the index, in the job, of its first page (the batches follow offset pages)."""
+    position = offset
+    for laid, group in zip(results, groups):
+        yield laid, group, position
+        position += laid.pages
+
+
+def _starts(results: list[Laid], groups: list[list[Part]], offset: int = 0) -> dict[str, int]:
     """Each part's first page (1-based) in the job, its batches following offset pages."""
-    starts, position = {}, offset
-    for (_, count, local, _), group in zip(results, groups):
-        for part in group:
-            starts[part.key] = position + local.get(part.key, 0) + 1
-        position += count
-    return starts
+    return {part.key: position + laid.anchors.get(f"part-{part.key}", (0, 0))[0] + 1
+            for laid, group, position in _placed(results, groups, offset) for part in group}
 
 
-def _targets(parts: list[Part], results, groups: list[list[Part]], offset: int) -> dict[str, tuple[int, float]]:
+def _targets(parts: list[Part], results: list[Laid], groups: list[list[Part]], offset: int) -> dict[str, tuple[int, float]]:
     """Where a link to the site lands in the edition, by its URL relative to the revision's home (unquoted): each
     part's page and the anchors in it (site_links named them key--id), as (page index, height from the top)."""
     url_of = {part.key: part.url for part in parts if part.url is not None}
     found: dict[str, tuple[int, float]] = {}
-    position = offset
-    for (_, count, _, anchors), group in zip(results, groups):
-        keys = {part.key for part in group}
-        for anchor, (page, top) in anchors.items():
-            if anchor.startswith("part-") and anchor[5:] in keys:
-                found.setdefault(url_of[anchor[5:]], (position + page, top))
-            key, dashes, name = anchor.partition("--")
-            if dashes and key in keys:
-                found.setdefault(f"{url_of[key]}#{name}", (position + page, top))
-        position += count
+    for laid, _, position in _placed(results, groups, offset):
+        for anchor, (page, top) in laid.anchors.items():
+            if anchor.startswith("part-"):                 # the part itself
+                url = url_of.get(anchor[5:])
+            else:                                          # a heading in it
+                key, _, name = anchor.partition("--")
+                url = f"{url_of[key]}#{name}" if name and key in url_of else None
+            if url is not None:
+                found.setdefault(url, (position + page, top))
     return found
 
 
@@ -307,8 +321,8 @@ def _extract(results, offset: int, starts: dict[str, int], keys: list[str], foll
 
     started = time.monotonic()
     body = PdfWriter()
-    for result in results:
-        body.append(PdfReader(io.BytesIO(result[0])))
+    for laid in results:
+        body.append(PdfReader(io.BytesIO(laid.pdf)))
     firsts = [starts[key] for key in keys]
     pages = range(firsts[0] - 1 - offset, following - 1 - offset)
     writer = PdfWriter()
@@ -343,7 +357,7 @@ def start(edition: Edition, target: Path, base_url: str, workers: int | None = N
 
     started = time.monotonic()
     css = CSS_FILE.read_text(encoding="utf-8") + page_css(edition)
-    laid, groups = _lay_out(edition.parts, css, base_url, workers, shared=shared)
+    wait, groups = _lay_out(edition.parts, css, base_url, workers, shared=shared)
 
     def contents(starts: dict[str, int] | None) -> str:
         entries = "".join(f'<li class="level-{p.level}" data-page="{starts[p.key] if starts else 999}">'
@@ -354,16 +368,16 @@ def start(edition: Edition, target: Path, base_url: str, workers: int | None = N
         # the cover and the length of the contents (page numbers of three digits) while the workers lay out
         front_pdf = HTML(string=_document("".join(edition.front), css), base_url=base_url).render()
         toc_pages = len(HTML(string=_document(contents(None), css), base_url=base_url).render().pages)
-        results = laid()
+        results = wait()
         laid_out = time.monotonic()
         log(f"排版正文：{len(edition.parts)} 个部分，分 {len(groups)} 批（{laid_out - started:.1f} 秒）")
-        body_pages = sum(result[1] for result in results)
+        body_pages = sum(laid.pages for laid in results)
         starts = _starts(results, groups, len(front_pdf.pages) + toc_pages)
         toc_pdf = HTML(string=_document(contents(starts), css), base_url=base_url).render()
         total = len(front_pdf.pages) + len(toc_pdf.pages) + body_pages
         log(f"合成 {total} 页，盖上页码")
         writer = PdfWriter()
-        for pdf in [front_pdf.write_pdf(), toc_pdf.write_pdf()] + [result[0] for result in results]:
+        for pdf in [front_pdf.write_pdf(), toc_pdf.write_pdf()] + [laid.pdf for laid in results]:
             writer.append(PdfReader(io.BytesIO(pdf)))
         if edition.site_url:
             _links_inside(writer, edition.site_url, _targets(edition.parts, results, groups,
@@ -422,16 +436,16 @@ def start_documents(documents: list[Document], target: Path, base_url: str, *, r
            + "@page { @top-left { content: string(document); } @bottom-right { content: none; } }")
     parts = [Part(d.key, d.title, for_paper(d.html, d.key, site_url=site_url, forms=True, widths=False) if site_url
                   else d.html) for d in documents]
-    laid, groups = _lay_out(parts, css, base_url, workers, lambda p: f' data-title="{_escape(p.title)}"', shared)
+    wait, groups = _lay_out(parts, css, base_url, workers, lambda p: f' data-title="{_escape(p.title)}"', shared)
 
     def finish() -> Written:
-        results = laid()
+        results = wait()
         starts = _starts(results, groups)
-        total = sum(result[1] for result in results)
+        total = sum(laid.pages for laid in results)
         labels = numbered_on_their_own([starts[d.key] for d in documents], total)
         writer = PdfWriter()
-        for result in results:
-            writer.append(PdfReader(io.BytesIO(result[0])))
+        for laid in results:
+            writer.append(PdfReader(io.BytesIO(laid.pdf)))
         _stamp(writer, labels, KIT_MARGIN)
         for document in documents:
             writer.add_outline_item(title=document.title, page_number=starts[document.key] - 1)

@@ -37,9 +37,8 @@ def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Render
         html = contents[src]
         if "<h1" not in html[:400]:  # a generated page: Material writes its title into the template, not the content
             html = f"<h1>{escape(title)}</h1>{html}"
-        key = src.replace("/", "-").replace(".md", "")
-        part = pdf.Part(key=key, title=title, url=urls.get(src, ""),
-                        html=pdf.for_paper(html, key, page_url=urls.get(src, ""), site_url=site_url))
+        key, url = src.replace("/", "-").replace(".md", ""), urls.get(src, "")
+        part = pdf.Part(key=key, title=title, url=url, html=pdf.for_paper(html, key, page_url=url, site_url=site_url))
         if src == "glossary.md":
             glossary = part
             continue
