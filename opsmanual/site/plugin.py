@@ -55,9 +55,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.transport = Transport()
         self.page = None                      # the page being rendered (for the macros)
         self.render_cache: dict = {}          # HTML rendered once per build (Renderer.shared)
-        self.for_search: list[tuple[str, str]] = []
         self.mermaid: str | None = None
-        self.full_content: str | None = None  # the page's content while the search plugin reads a lighter one
         self.contents: dict[str, str] = {}     # every page's finished content, for the PDF edition
         self.titles: dict[str, str] = {}
         self.urls: dict[str, str] = {}         # every page's URL, relative to the site's home
@@ -67,7 +65,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
     def on_startup(self, *, command, dirty):
         self.serving = command == "serve"
 
-    def on_config(self, config):
+    def _config(self, config):
         project = Project.from_config(config, self.config)
         draft = project.draft or self.serving
         try:
@@ -108,6 +106,13 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             macros.register_variables(dict(snapshot.facts.variables()))
             macros.register_macros({name: self._macro(name) for name in MACROS})
         return config
+
+    @event_priority(-100)  # after the search plugin has made its index
+    def _search_config(self, config):
+        search.install_index(config)
+        return config
+
+    on_config = CombinedEvent(_config, _search_config)
 
     def _macro(self, name: str):
         def macro(*args, **kwargs):
@@ -225,7 +230,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         return blocks
 
     @event_priority(100)  # before the search plugin indexes the page
-    def _page_context(self, context, *, page, config, nav):
+    def on_page_context(self, context, *, page, config, nav):
         edition, subject = self.edition, self.subject_of(page)
         generated = self.generated.get(page.file.src_uri)
         meta_owner = page.meta.get("owner", "")
@@ -247,18 +252,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         }
 
         search.weigh(page.meta, context["manual"]["kind"])
-        if not (page.meta.get("search") or {}).get("exclude"):  # the search plugin reads a lighter page
-            self.full_content = page.content
-            page.content = search.for_search(page.content or "")
         return context
-
-    @event_priority(-100)  # after the search plugin has indexed the page, before the page is rendered
-    def _page_context_after_search(self, context, *, page, config, nav):
-        if self.full_content is not None:
-            page.content, self.full_content = self.full_content, None
-        return context
-
-    on_page_context = CombinedEvent(_page_context, _page_context_after_search)
 
     def print_style(self, page, generated) -> str:
         """The @page rules that make every printed sheet of this page say what it is (opsmanual.render.paper)."""

@@ -1,10 +1,12 @@
-"""A lighter, faster search index with the same results: checklists indexed without their inputs and print
-rules, the index written as UTF-8 without runs of blanks, jieba's segmentation kept for the build."""
+"""The search index, Material's with less work: pages divided into sections from lxml's tree instead of
+html.parser's stream of tags (sections()), without a form's inputs, print rules or a diagram's SVG; jieba's
+segmentation kept for the build; the index written as UTF-8 without runs of blanks."""
 from __future__ import annotations
 
 import json
 import logging
 import re
+from html import escape
 from pathlib import Path
 
 # How much a page's words weigh in the search, by the kind of page (Material reads "boost" and "exclude" from the
@@ -82,21 +84,16 @@ class _CachedCut:
         return iter(words)
 
 
-# What the search index does not read, in the HTML it parses (Material's search parses every page with Python's
-# html.parser, tag by tag): a diagram's SVG (its words are its aria-label), a form's inputs, print rules and
-# column widths. Dropping them gives the same index from a fraction of the tags.
+# What the search index does not read: a diagram's SVG (its words are its aria-label), a form's inputs, print
+# rules and column widths; labels and spans only wrap words.
 DROPPED = ("style", "script", "input", "colgroup", "button", "template")
 UNWRAPPED = ("label", "span")
-KEPT_ATTRIBUTES = ("id", "href")
 
 
-def for_search(html_text: str) -> str:
-    """The page's content with only what the search plugin indexes: its words, headings and ids."""
+def lighten(root) -> None:
+    """Drop from a page's tree (opsmanual.render.blocks.parse) what its search entries do not hold."""
     from lxml import etree
 
-    from ..render.blocks import parse, serialize
-
-    root = parse(html_text)
     for element in root.iter("figure"):
         if "manual-diagram" in (element.get("class") or ""):
             label = element.get("aria-label") or ""
@@ -105,9 +102,142 @@ def for_search(html_text: str) -> str:
             element.text = label
     etree.strip_elements(root, *DROPPED, "{http://www.w3.org/2000/svg}svg", "svg", with_tail=False)
     etree.strip_tags(root, *UNWRAPPED)
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            for name in list(element.attrib):
-                if name not in KEPT_ATTRIBUTES:
-                    del element.attrib[name]
-    return serialize(root)
+
+
+# Material's search divides a page into sections with Python's html.parser, tag by tag, a third of a large build.
+# sections() makes the same sections from the tree lxml parses (in C): the rules of Material's Parser
+# (material/plugins/search/plugin.py), applied to a tree instead of a stream of tags. The two are compared page
+# by page on the real manual and the benchmark's corpus (tests/test_search.py).
+HEADINGS = frozenset(f"h{level}" for level in range(1, 7))
+KEPT = frozenset(("p", "code", "pre", "li", "ol", "ul", "sub", "sup"))      # Material's Parser.keep
+SKIPPED = frozenset(("object", "script", "style"))                          # Material's Parser.skip
+VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                  "track", "wbr"))                                          # Material's void
+
+
+def sections(html_text: str) -> list:
+    """A page's content as Material's search sections (material.plugins.search.plugin.Section)."""
+    from ..render.blocks import parse
+
+    root = parse(html_text)
+    lighten(root)
+    return _Sections(root).data
+
+
+class _Sections:
+    def __init__(self, root):
+        from material.plugins.search.plugin import Element, Section
+
+        self.Element, self.Section = Element, Section
+        self.data: list = []
+        self.section = None
+        self.stack: list[str] = []   # the open elements' tags (Material's Parser.context)
+        self.skipping = 0            # open elements whose words are not indexed
+        self.permalink = 0           # open <a class="headerlink">
+        self.text(root.text)
+        for child in root:
+            self.element(child)
+
+    def current(self):
+        if self.section is None:
+            self.section = self.Section(self.Element("hx"))
+            self.data.append(self.section)
+        return self.section
+
+    def words(self) -> list[str]:
+        """Where words go: the section's title inside its heading, else its text."""
+        section = self.current()
+        return section.title if section.el.tag in self.stack else section.text
+
+    def element(self, element) -> None:
+        tag = element.tag
+        if isinstance(tag, str) and tag not in VOID:
+            self.start(tag, element.attrib)
+            self.text(element.text)
+            for child in element:
+                self.element(child)
+            self.end(tag, element.attrib)
+        self.text(element.tail)
+
+    def start(self, tag: str, attributes) -> None:
+        stack = self.stack
+        stack.append(tag)
+        if tag in HEADINGS and "id" in attributes:
+            depth = len(stack)
+            if tag != "h1" and not self.data:
+                self.data.append(self.Section(self.Element("hx"), depth))
+            section = self.Section(self.Element(tag, dict(attributes)), depth)
+            if self.data:
+                section.id = attributes["id"]
+            self.data.append(section)
+            self.section = section
+        self.current()
+        if tag == "a" and attributes.get("class") == "headerlink":
+            self.permalink += 1
+        if tag in SKIPPED or _excluded(attributes):
+            self.skipping += 1
+        elif not self.skipping and tag in KEPT:
+            self.words().append(f"<{tag}>")
+
+    def end(self, tag: str, attributes) -> None:
+        stack, section = self.stack, self.section
+        if section.depth > len(stack):  # leaving the element a heading was in: back to the section around it
+            for outer in reversed(self.data):
+                if outer.depth <= len(stack):
+                    section.depth = float("inf")
+                    self.section = outer
+                    break
+        stack.pop()
+        if tag == "a" and attributes.get("class") == "headerlink":
+            self.permalink -= 1
+        if tag in SKIPPED or _excluded(attributes):
+            self.skipping -= 1
+        elif not self.skipping and tag in KEPT:
+            words = self.words()
+            opened = f"<{tag}>"
+            index = words.index(opened) if opened in words else len(words)
+            if all(word.isspace() for word in words[index + 1:]):
+                del words[index:]  # an empty element is left out
+            else:
+                words.append(f"</{tag}>")
+
+    def text(self, data: str | None) -> None:
+        if not data or self.skipping:
+            return
+        if "pre" not in self.stack:
+            data = " " if data.isspace() else data.replace("\n", " ")
+        section = self.current()
+        if section.el.tag in self.stack:
+            if not self.permalink:
+                section.title.append(escape(data, quote=False))
+        elif data.isspace():
+            if not section.text or not section.text[-1].isspace() or "pre" in self.stack:
+                section.text.append(data)
+        else:
+            section.text.append(escape(data, quote=False))
+
+
+def _excluded(attributes) -> bool:
+    return "data-search-exclude" in attributes or attributes.get("class") == "linenodiv"
+
+
+def install_index(config) -> None:
+    """Material's search plugin indexes pages with sections() instead of its own parser."""
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    index = getattr(plugin, "search_index", None)
+    if index is not None:
+        plugin.search_index = _index_class()(**index.config)
+
+
+def _index_class():
+    from material.plugins.search.plugin import SearchIndex
+
+    class ManualSearchIndex(SearchIndex):
+        def add_entry_from_context(self, page):
+            if (page.meta.get("search") or {}).get("exclude"):
+                return
+            for section in sections(page.content or ""):
+                if not section.is_excluded():
+                    self.create_entry_for_section(section, page.toc, page.url, page)
+
+    return ManualSearchIndex
