@@ -178,6 +178,7 @@ def mini_repo(tmp_path) -> Path:
 #: The test modules that read the published history: run after the others, when the history is ready.
 READS_HISTORY = ("test_e2e.py", "test_pdf.py", "test_print.py", "test_serving.py")
 HISTORY_THREAD = pytest.StashKey[threading.Thread]()
+TESTS_NICENESS = 10
 
 
 CONFIG: pytest.Config | None = None  # this process's, for what is made once outside a fixture
@@ -247,6 +248,9 @@ def pytest_collection_finish(session):
         thread = threading.Thread(target=made_once, args=(session.config, "history", publish_history), daemon=True)
         thread.start()
         session.config.stash[HISTORY_THREAD] = thread
+        # The last tests wait for the history: it is published at the normal priority, the tests beside it below
+        # it (on Linux a nice value is a thread's: the thread started above, and what it starts, keep theirs).
+        os.nice(TESTS_NICENESS)
 
 
 def pytest_sessionfinish(session):
