@@ -2,6 +2,7 @@
 word cuts, rendered blocks), and in the process (kept(): what `manual serve`'s rebuilds and the versions of one
 publication would otherwise work out again). What they keep is a pure function of what they are keyed by (the
 content, by digest), so a stale entry cannot exist; losing one only costs time."""
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,14 @@ def string_environment():
     def load(name: str):
         return sources[name], None, lambda: True
 
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(load), undefined=jinja2.StrictUndefined, autoescape=False,
-                             keep_trailing_newline=True, bytecode_cache=bytecode_cache(), cache_size=2000)
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(load),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        bytecode_cache=bytecode_cache(),
+        cache_size=2000,
+    )
     env.globals["__sources"] = sources
 
     def template(text: str):

@@ -1,5 +1,6 @@
 """The `manual` command: what HQ editors, cron and CI run. Argument parsing and printing only; the work is done
 by the modules it calls. Every expected failure is printed in Chinese, without a traceback."""
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,10 @@ def validate(project: Project) -> int:
     except DataInvalid as exc:
         return fail("数据有误：\n" + "\n".join(f"  {e}" for e in exc.errors))
     people = f"，名册 {len(roster.people)} 人" if roster else ""
-    say(f"数据无误：{len(forms)} 张表格，{len(list(snapshot.facts))} 个事实，{len(register)} 次修订{people}"
-        f"（最新 {register.current.version} {register.current.title}）")
+    say(
+        f"数据无误：{len(forms)} 张表格，{len(list(snapshot.facts))} 个事实，{len(register)} 次修订{people}"
+        f"（最新 {register.current.version} {register.current.title}）"
+    )
     return 0
 
 
@@ -63,7 +66,9 @@ def facts(project: Project) -> int:
     for fact in unused:
         say(unused_message(fact))
     contradictions = sum(use.contradicts for use in uses)
-    say(f"{len(list(snapshot.facts))} 个事实；{len(uses)} 处直接写出的受控数值（其中 {contradictions} 处矛盾）；{len(unused)} 个未使用的事实")
+    say(
+        f"{len(list(snapshot.facts))} 个事实；{len(uses)} 处直接写出的受控数值（其中 {contradictions} 处矛盾）；{len(unused)} 个未使用的事实"
+    )
     return 1 if uses or unused else 0
 
 
@@ -74,7 +79,9 @@ def changes(project: Project) -> int:
     from .render.content import SnapshotContent
 
     try:
-        edition = open_edition(project, SnapshotContent(project.markdown_extensions, project.mdx_configs), today(), draft=True)
+        edition = open_edition(
+            project, SnapshotContent(project.markdown_extensions, project.mdx_configs), today(), draft=True
+        )
     except DataInvalid as exc:
         return fail("数据有误：\n" + "\n".join(f"  {e}" for e in exc.errors))
     comparison = edition.comparison
@@ -87,7 +94,9 @@ def changes(project: Project) -> int:
         say("与上一个已存档的版本相比，页面和表格都没有改动。")
         return 0
     registered = set(edition.revision.pages) if not edition.archived else set()
-    say(f"与 {comparison.old.label if comparison.old else '（无）'} 相比有改动的页面和表格（可粘贴到 revisions.yml 的 changes）：")
+    say(
+        f"与 {comparison.old.label if comparison.old else '（无）'} 相比有改动的页面和表格（可粘贴到 revisions.yml 的 changes）："
+    )
     say("    changes:")
     for subject, diff in comparison.diffs.items():
         change = edition.revision.change_for(subject) if subject in registered else None
@@ -125,7 +134,9 @@ def diagrams(project: Project) -> int:
         say("每张流程图都有它的 SVG（diagrams/）。")
         return 0
     say(f"用 Chromium 中的 mermaid 生成 {len(found)} 张流程图的 SVG …")
-    written = drawing.render(found, store.folder, project.root / "overrides" / "javascripts" / "vendor" / "mermaid.min.js")
+    written = drawing.render(
+        found, store.folder, project.root / "overrides" / "javascripts" / "vendor" / "mermaid.min.js"
+    )
     for path in written:
         say(f"  {project.relative(path)}")
     say("完成：把 diagrams/ 中的新文件和页面的改动一起提交。")
@@ -211,8 +222,10 @@ def preview(project: Project, address: str) -> int:
 
     pages = Pages(Repository(project.root), project.pages_branch, project.default_alias)
     if not pages.exists():
-        return fail(f"本仓库还没有 {project.pages_branch} 分支：先运行 manual publish，或 git fetch origin "
-                    f"{project.pages_branch}:{project.pages_branch}")
+        return fail(
+            f"本仓库还没有 {project.pages_branch} 分支：先运行 manual publish，或 git fetch origin "
+            f"{project.pages_branch}:{project.pages_branch}"
+        )
     say(f"在 http://{address}/ 预览 {project.pages_branch} 上已发布的全部版本（Ctrl+C 结束）")
     with contextlib.chdir(project.root):
         commands.serve(address, branch=project.pages_branch, verbose=False)
@@ -230,14 +243,16 @@ def schemas(project: Project, quiet: bool = False) -> int:
     try:
         roster = load_roster(project.roster_file) if project.roster_file.is_file() else None
     except DataInvalid:
-        roster = None   # a broken roster: the schemas without its names (manual validate names the error)
+        roster = None  # a broken roster: the schemas without its names (manual validate names the error)
     try:
         written = editor_schemas.write(project.root, editor_schemas.for_project(snapshot, roster))
     except DataInvalid as exc:
         return fail("数据有误，编辑器用的模式未写入：\n" + "\n".join(f"  {e}" for e in exc.errors))
     if not quiet:
-        say(f"已写入编辑器用的模式：{'、'.join(path.relative_to(project.root).as_posix() for path in written)}"
-            f"（名册中的人员、岗位、页面和表格编号可自动补全）")
+        say(
+            f"已写入编辑器用的模式：{'、'.join(path.relative_to(project.root).as_posix() for path in written)}"
+            f"（名册中的人员、岗位、页面和表格编号可自动补全）"
+        )
     return 0
 
 
@@ -249,23 +264,36 @@ def serve(project: Project, address: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="manual", description=DESCRIPTION, epilog=EPILOG,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    main = argparse.ArgumentParser(
+        prog="manual", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = main.add_subparsers(dest="command", required=True, metavar="命令")
     commands.add_parser("serve", help="在 http://127.0.0.1:8000 预览工作区：草稿，出错时页面上显示错误，改好后自动恢复")
-    commands.add_parser("validate", help="校验 checklists/*.yml、facts/*.yml、revisions.yml 和 roster.yml（错误指出文件、行和字段）")
-    commands.add_parser("changes", help="列出工作区与上一个已存档版本相比有改动的页面和表格，可粘贴到 revisions.yml 的 changes")
+    commands.add_parser(
+        "validate", help="校验 checklists/*.yml、facts/*.yml、revisions.yml 和 roster.yml（错误指出文件、行和字段）"
+    )
+    commands.add_parser(
+        "changes", help="列出工作区与上一个已存档版本相比有改动的页面和表格，可粘贴到 revisions.yml 的 changes"
+    )
     commands.add_parser("diagrams", help="把每张 mermaid 流程图生成 SVG 存入 diagrams/（改过图后运行，需要 Chromium）")
-    commands.add_parser("schemas", help="写入编辑器用的模式 .schemas/（名册人员、岗位、页面和表格编号可自动补全；serve 启动时也会写）")
+    commands.add_parser(
+        "schemas", help="写入编辑器用的模式 .schemas/（名册人员、岗位、页面和表格编号可自动补全；serve 启动时也会写）"
+    )
     commands.add_parser("facts", help="列出直接写出的受控数值、与事实矛盾的写法和未使用的事实")
     check_parser = commands.add_parser("check", help="校验数据、严格构建（含文件控制检查）、检查每个链接和锚点")
     check_parser.add_argument("--site-dir", type=Path, help="把构建结果留在这个目录（默认用临时目录）")
-    publish_parser = commands.add_parser("publish", help="发布登记册中 gh-pages 尚未有的每个修订，从旧到新；中断后再次运行会完成它")
+    publish_parser = commands.add_parser(
+        "publish", help="发布登记册中 gh-pages 尚未有的每个修订，从旧到新；中断后再次运行会完成它"
+    )
     publish_parser.add_argument("version", nargs="?", help="最多发布到这个版本（默认：登记册中最新的）")
     publish_parser.add_argument("--remote", help="先从这个 git 远程仓库取回 gh-pages、分支和标签，发布后推送")
-    activate_parser = commands.add_parser("activate", help="让 gh-pages 的现行版本（latest）指向今天生效的修订；可每天由 cron 运行，重复运行无副作用")
+    activate_parser = commands.add_parser(
+        "activate", help="让 gh-pages 的现行版本（latest）指向今天生效的修订；可每天由 cron 运行，重复运行无副作用"
+    )
     activate_parser.add_argument("--remote", help="先取回，切换后推送到这个 git 远程仓库")
-    withdraw_parser = commands.add_parser("withdraw", help="撤销一个已发布但尚未生效的修订（先在 revisions.yml 的 withdrawals 中登记）")
+    withdraw_parser = commands.add_parser(
+        "withdraw", help="撤销一个已发布但尚未生效的修订（先在 revisions.yml 的 withdrawals 中登记）"
+    )
     withdraw_parser.add_argument("version")
     withdraw_parser.add_argument("--remote", help="先取回，撤销后推送到这个 git 远程仓库")
     commands.add_parser("preview", help="在 http://127.0.0.1:8000 预览 gh-pages 上已发布的全部版本")

@@ -4,6 +4,7 @@ A ManualError carries a Chinese message that says what happened, where, and what
 without a traceback. OS failures that are not bugs (disk full, read-only, no permission) are named for what
 they are by explain_os_error.
 """
+
 from __future__ import annotations
 
 import errno
@@ -28,7 +29,11 @@ def explain_os_error(exc: OSError, doing: str) -> ManualError:
     """An OSError met while doing something, as a ManualError: "<doing>时<what>：<file>"."""
     what = OS_ERRORS.get(exc.errno, exc.strerror or str(exc))
     where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
-    advice = {errno.ENOSPC: "请清理磁盘后重试", errno.EDQUOT: "请清理磁盘后重试",
-              errno.EROFS: "请在可写的目录中运行", errno.EACCES: "请检查文件的属主和权限",
-              errno.EPERM: "请检查文件的属主和权限"}.get(exc.errno, "请排除后重试")
+    advice = {
+        errno.ENOSPC: "请清理磁盘后重试",
+        errno.EDQUOT: "请清理磁盘后重试",
+        errno.EROFS: "请在可写的目录中运行",
+        errno.EACCES: "请检查文件的属主和权限",
+        errno.EPERM: "请检查文件的属主和权限",
+    }.get(exc.errno, "请排除后重试")
     return ManualError(f"{doing}时{what}{where}。{advice}。")

@@ -5,6 +5,7 @@ stylesheets, scripts). This module adds what it cannot say: the link as written 
 "no published version X" for a link into a version that was never published, and which links of a single
 build lead out of it into other versions (checked only where those versions are: in the published tree).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,9 @@ VERSION_FOLDER = re.compile(r"^\d+\.\d+$")
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    page: str      # the page (relative to the checked root) the link is on
-    target: str    # the link as written
-    text: str      # its text
+    page: str  # the page (relative to the checked root) the link is on
+    target: str  # the link as written
+    text: str  # its text
     reason: str
 
     def line(self) -> str:
@@ -41,7 +42,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     pages: int = 0
     links: int = 0
-    outside: int = 0          # links out of a single build, into other versions: not checked here
+    outside: int = 0  # links out of a single build, into other versions: not checked here
     external: list[str] = field(default_factory=list)
     external_checked: bool = False
     versions: list[str] = field(default_factory=list)
@@ -53,8 +54,10 @@ class Report:
     def text(self) -> str:
         lines = [problem.line() for problem in sorted(self.problems)]
         if self.outside:
-            lines.append(f"{self.outside} 个链接指向其他版本（如更新记录表中的各版本）：单独的构建中无法检查，"
-                         f"已发布的树中检查（manual linkcheck <gh-pages 检出目录> --published）")
+            lines.append(
+                f"{self.outside} 个链接指向其他版本（如更新记录表中的各版本）：单独的构建中无法检查，"
+                f"已发布的树中检查（manual linkcheck <gh-pages 检出目录> --published）"
+            )
         if self.external:
             how = "已检查" if self.external_checked else "未检查，加 --external 检查"
             lines.append(f"{len(self.external)} 个外部链接（{how}）")
@@ -64,6 +67,7 @@ class Report:
 
 
 # -- what a page says about a link lychee found broken ---------------------------------------------------
+
 
 class _Links(HTMLParser):
     """Every link of a page with its position, the text of links, ids (for the fragment in a message)."""
@@ -116,6 +120,7 @@ def _link_at(page: Path, line: int, column: int) -> tuple[str, str]:
 
 # -- lychee -------------------------------------------------------------------------------------------------
 
+
 def lychee() -> str:
     found = shutil.which("lychee") or str(Path(sys.executable).with_name("lychee"))
     if not Path(found).exists():
@@ -126,9 +131,27 @@ def lychee() -> str:
 def run_lychee(root: Path, files: list[Path], *, offline: bool = True, remaps: tuple[str, ...] = ()) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as listing:
         listing.write("\n".join(str(f) for f in files))
-    command = [lychee(), "--no-progress", "--format", "json", "--include-fragments", "--root-dir", str(root),
-               "--index-files", "index.html", "--files-from", listing.name, "--max-concurrency", "64",
-               "--exclude", r"^https?://", "--exclude", "^mailto:", "--exclude", "^tel:"]
+    command = [
+        lychee(),
+        "--no-progress",
+        "--format",
+        "json",
+        "--include-fragments",
+        "--root-dir",
+        str(root),
+        "--index-files",
+        "index.html",
+        "--files-from",
+        listing.name,
+        "--max-concurrency",
+        "64",
+        "--exclude",
+        r"^https?://",
+        "--exclude",
+        "^mailto:",
+        "--exclude",
+        "^tel:",
+    ]
     if offline:
         command.append("--offline")
     for remap in remaps:
@@ -160,7 +183,9 @@ def _reason(status: str, url: str, root: Path, versions: set[str] | None) -> str
     return "找不到目标页面或文件"
 
 
-def _check(root: Path, files: list[Path], versions: set[str] | None, remaps: tuple[str, ...] = ()) -> tuple[list[Problem], int, int]:
+def _check(
+    root: Path, files: list[Path], versions: set[str] | None, remaps: tuple[str, ...] = ()
+) -> tuple[list[Problem], int, int]:
     """(problems, links checked, links out of root). In a published tree (versions given) a link out of the
     tree is a problem; out of a single build it is a link into another version, counted."""
     data = run_lychee(root, files, remaps=remaps)
@@ -176,7 +201,11 @@ def _check(root: Path, files: list[Path], versions: set[str] | None, remaps: tup
                 continue
             span = item.get("span") or {}
             written, text = _link_at(page_path, span.get("line", 0), span.get("column", 0))
-            reason = "链接指向已发布的树之外" if leaves else _reason(item.get("status", {}).get("text", ""), url, root, versions)
+            reason = (
+                "链接指向已发布的树之外"
+                if leaves
+                else _reason(item.get("status", {}).get("text", ""), url, root, versions)
+            )
             problems.append(Problem(page_path.relative_to(root).as_posix(), written or url, text, reason))
     return problems, int(data.get("total", 0)), outside
 
@@ -215,7 +244,9 @@ def check_published(tree: Path, only: list[str] | None = None) -> Report:
     problems: list[Problem] = []
     for version in versions:
         if not (tree / version).is_dir():
-            problems.append(Problem("versions.json", version, "", f"versions.json 列出了版本 {version}，但没有它的目录"))
+            problems.append(
+                Problem("versions.json", version, "", f"versions.json 列出了版本 {version}，但没有它的目录")
+            )
     files = [f for f in sorted(tree.glob("*.html"))]
     for version in only or versions:
         files += html_files(tree / version)
@@ -232,7 +263,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="manual linkcheck", description="检查一次构建或整个已发布树中的链接和锚点")
     parser.add_argument("directory", type=Path)
-    parser.add_argument("--published", action="store_true", help="目录是 gh-pages 的检出（含各版本目录和 versions.json）")
+    parser.add_argument(
+        "--published", action="store_true", help="目录是 gh-pages 的检出（含各版本目录和 versions.json）"
+    )
     args = parser.parse_args(argv)
     if not args.directory.is_dir():
         print(f"manual linkcheck：目录 {args.directory} 不存在", file=sys.stderr)

@@ -3,25 +3,48 @@
 Only the messages an editor meets when a page is wrong are translated (broken links and anchors, pages left
 out of the navigation, undefined variables); anything else is shown as it is, after the translated ones.
 """
+
 from __future__ import annotations
 
 import re
 
 PATTERNS = (
-    (re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the target '([^']+)' is not found among documentation files\."),
-     "页面 {0} 的链接 {1} 指向不存在的页面 {2}"),
-    (re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but there is no such anchor on this page\."),
-     "页面 {0} 的链接 {1} 指向本页不存在的锚点"),
-    (re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the doc '([^']+)' does not contain an anchor '([^']+)'\."),
-     "页面 {0} 的链接 {1}：页面 {2} 中没有锚点 {3}"),
-    (re.compile(r"Doc file '([^']+)' contains an unrecognized relative link '([^']+)', it was left as is\.(.*)"),
-     "页面 {0} 的链接 {1} 无法识别（链接应写成 docs/ 下文件的相对路径，如 02-service.md#锚点）"),
-    (re.compile(r"Doc file '([^']+)' contains an absolute link '([^']+)', it was left as is\.(.*)"),
-     "页面 {0} 的链接 {1} 是绝对路径（应写成 docs/ 下文件的相对路径）"),
-    (re.compile(r"A reference to '([^']+)' is included in the 'nav' configuration, which is not found in the documentation files\."),
-     "mkdocs.yml 的 nav 引用了不存在的页面 {0}"),
-    (re.compile(r"The following pages exist in the docs directory, but are not included in the \"nav\" configuration:"),
-     "以下页面在 docs/ 中，但不在 mkdocs.yml 的 nav 中："),
+    (
+        re.compile(
+            r"Doc file '([^']+)' contains a link '([^']+)', but the target '([^']+)' is not found among documentation files\."
+        ),
+        "页面 {0} 的链接 {1} 指向不存在的页面 {2}",
+    ),
+    (
+        re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but there is no such anchor on this page\."),
+        "页面 {0} 的链接 {1} 指向本页不存在的锚点",
+    ),
+    (
+        re.compile(
+            r"Doc file '([^']+)' contains a link '([^']+)', but the doc '([^']+)' does not contain an anchor '([^']+)'\."
+        ),
+        "页面 {0} 的链接 {1}：页面 {2} 中没有锚点 {3}",
+    ),
+    (
+        re.compile(r"Doc file '([^']+)' contains an unrecognized relative link '([^']+)', it was left as is\.(.*)"),
+        "页面 {0} 的链接 {1} 无法识别（链接应写成 docs/ 下文件的相对路径，如 02-service.md#锚点）",
+    ),
+    (
+        re.compile(r"Doc file '([^']+)' contains an absolute link '([^']+)', it was left as is\.(.*)"),
+        "页面 {0} 的链接 {1} 是绝对路径（应写成 docs/ 下文件的相对路径）",
+    ),
+    (
+        re.compile(
+            r"A reference to '([^']+)' is included in the 'nav' configuration, which is not found in the documentation files\."
+        ),
+        "mkdocs.yml 的 nav 引用了不存在的页面 {0}",
+    ),
+    (
+        re.compile(
+            r"The following pages exist in the docs directory, but are not included in the \"nav\" configuration:"
+        ),
+        "以下页面在 docs/ 中，但不在 mkdocs.yml 的 nav 中：",
+    ),
     (re.compile(r"Error reading page '([^']+)': (.*)"), "读取页面 {0} 时出错：{1}"),
     (re.compile(r"Error building page '([^']+)': (.*)"), "生成页面 {0} 时出错：{1}"),
     (re.compile(r"'([^']+)' is undefined"), "变量 {0} 没有定义（可用的变量见 facts/*.yml，宏见 AUTHORING.md）"),

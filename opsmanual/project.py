@@ -3,6 +3,7 @@
 The CLI, the mkdocs plugin, publishing, archiving and the link check all receive a Project instead of
 deriving paths themselves; nothing else reads mkdocs.yml.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -44,8 +45,8 @@ class Project:
     default_alias: str
     markdown_extensions: tuple
     mdx_configs: dict
-    build_version: str = ""   # "" = the working tree
-    publish_as: str = ""      # the version a build for publication is published as
+    build_version: str = ""  # "" = the working tree
+    publish_as: str = ""  # the version a build for publication is published as
     draft: bool = False
     pdf: bool = False
     review_warning_days: int = 30
@@ -75,13 +76,22 @@ class Project:
         version = (config.extra or {}).get("version") or {}
         env = {key: os.environ.get(name, "").strip() for key, name in ENVIRONMENT.items()}
         return cls(
-            root=root, docs_dir=Path(config.docs_dir).resolve(), site_url=config.site_url or "",
-            nav=tuple(config.nav or ()), forms_dir=root / options.forms_dir, facts_dir=root / options.facts_dir,
-            register_file=root / options.register, roster_file=root / options.roster,
-            history_dir=root / options.history_dir, pages_branch=options.pages_branch, tag_prefix=options.tag_prefix,
+            root=root,
+            docs_dir=Path(config.docs_dir).resolve(),
+            site_url=config.site_url or "",
+            nav=tuple(config.nav or ()),
+            forms_dir=root / options.forms_dir,
+            facts_dir=root / options.facts_dir,
+            register_file=root / options.register,
+            roster_file=root / options.roster,
+            history_dir=root / options.history_dir,
+            pages_branch=options.pages_branch,
+            tag_prefix=options.tag_prefix,
             default_alias=version.get("default", "latest") if isinstance(version, dict) else "latest",
-            markdown_extensions=tuple(config.markdown_extensions), mdx_configs=dict(config.mdx_configs),
-            build_version=options.version or env["version"], publish_as=options.publish_as or env["publish_as"],
+            markdown_extensions=tuple(config.markdown_extensions),
+            mdx_configs=dict(config.mdx_configs),
+            build_version=options.version or env["version"],
+            publish_as=options.publish_as or env["publish_as"],
             draft=options.draft or env["draft"].lower() in ("1", "true", "yes"),
             pdf=options.pdf or env["pdf"].lower() in ("1", "true", "yes"),
             review_warning_days=options.review_warning_days,
@@ -111,4 +121,6 @@ def find_root(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / CONFIG_FILE).is_file() and (folder / "revisions.yml").is_file():
             return folder
-    raise ManualError(f"在 {start} 及其上级目录中找不到手册（含 mkdocs.yml 和 revisions.yml 的目录）：请在手册仓库中运行")
+    raise ManualError(
+        f"在 {start} 及其上级目录中找不到手册（含 mkdocs.yml 和 revisions.yml 的目录）：请在手册仓库中运行"
+    )

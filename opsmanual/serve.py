@@ -14,6 +14,7 @@ the files are fixed. Here a failed build is shown: every page of the preview bec
 which file and line are wrong, and it reloads by itself when the editor has fixed them. The preview is a draft
 (every page says so); strict failure is for `check`, `publish` and CI.
 """
+
 from __future__ import annotations
 
 import filecmp
@@ -53,8 +54,8 @@ h1{{color:#b71c1c;font-size:1.4rem}}pre{{white-space:pre-wrap;background:#fff3e0
 </body></html>
 """
 
-OPEN_FOR = 90.0       # seconds a page counts as open after its last livereload poll (a poll is answered within 60 s)
-MOST_OPEN = 1         # pages rendered ahead of the whole site: the one polled last, the page the editor looks at
+OPEN_FOR = 90.0  # seconds a page counts as open after its last livereload poll (a poll is answered within 60 s)
+MOST_OPEN = 1  # pages rendered ahead of the whole site: the one polled last, the page the editor looks at
 WAIT_FOR_SITE = 300.0  # seconds a request for a page not rendered ahead waits for the whole site
 #: What a browser may take from the previous site while the new one is being built: nothing that says what the
 #: manual says (pages, the search index), only the theme's files, which a change to the site would reload.
@@ -112,7 +113,9 @@ def render_pages(config_file: str, site_dir: str, address: str, serve_url: str, 
     config = serve_config(config_file, site_dir, address, serve_url)
     search = config.plugins.get("material/search") or config.plugins.get("search")
     events = config.plugins.events  # the search index is not written here: the search plugin need not read pages
-    events["page_context"] = [event for event in events["page_context"] if getattr(event, "__self__", None) is not search]
+    events["page_context"] = [
+        event for event in events["page_context"] if getattr(event, "__self__", None) is not search
+    ]
     config = config.plugins.on_config(config)
     config.plugins.on_pre_build(config=config)
     files = get_files(config)  # not the theme's files: only a build that copies them needs them
@@ -153,11 +156,11 @@ class PreviewServer(LiveReloadServer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.observer = Observer()  # inotify: a save is seen when it happens
-        self.build_delay = 0.05     # then a burst of saves (an editor's write and rename) is one change
+        self.build_delay = 0.05  # then a burst of saves (an editor's write and rename) is one change
         self.error: str | None = None
-        self.opened: dict[str, float] = {}      # page url -> when a browser on it last polled
-        self.ahead: set[str] = set()            # pages rendered for the change, before the whole site
-        self.complete = threading.Event()       # the served folder is the whole site of the latest change
+        self.opened: dict[str, float] = {}  # page url -> when a browser on it last polled
+        self.ahead: set[str] = set()  # pages rendered for the change, before the whole site
+        self.complete = threading.Event()  # the served folder is the whole site of the latest change
         self.complete.set()
         self._files_watched: dict[str, set[str]] = {}  # folder -> the names of the files watched in it
 
@@ -166,7 +169,7 @@ class PreviewServer(LiveReloadServer):
         the old one replaces the file inotify would follow). Only changes count: inotify also reports every file
         a build opens and reads, which would rebuild for ever."""
         path = os.path.abspath(path)
-        folder, name = (os.path.split(path) if os.path.isfile(path) else (path, None))
+        folder, name = os.path.split(path) if os.path.isfile(path) else (path, None)
         names = self._files_watched.get(folder)
         if names is None:
             names = self._files_watched[folder] = set()
@@ -208,7 +211,9 @@ class PreviewServer(LiveReloadServer):
             return super()._serve_request(environ, start_response)
         if self.error is not None and path.endswith(("/", ".html")):
             content = self._inject_js_into_html(self.error.encode("utf-8"), self._visible_epoch)
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(content)))])
+            start_response(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(content)))]
+            )
             return [content]
         if not self.complete.is_set() and not path.endswith(STATIC) and page_url(path) not in self.ahead:
             self.complete.wait(WAIT_FOR_SITE)
@@ -256,8 +261,10 @@ class Preview:
             try:
                 server.ahead = set(render_pages(self.config_file, self.site, self.address, self.serve_url, pages))
                 self.show(None)
-                log.info(f"已先更新打开的页面（{time.monotonic() - started:.2f} 秒）：{'、'.join(u or '首页' for u in pages)}；"
-                         "正在生成其余页面")
+                log.info(
+                    f"已先更新打开的页面（{time.monotonic() - started:.2f} 秒）：{'、'.join(u or '首页' for u in pages)}；"
+                    "正在生成其余页面"
+                )
             except BaseException as exc:  # as in build_site; the whole site would fail the same way
                 if isinstance(exc, KeyboardInterrupt):
                     raise
@@ -278,8 +285,10 @@ class Preview:
         target = tempfile.mkdtemp(prefix="manual-serve-")
         problems_file = target + ".problems"
         child = multiprocessing.get_context("fork").Process(
-            target=_build_in_child, args=(self.config_file, target, self.address, self.serve_url, problems_file),
-            daemon=True)
+            target=_build_in_child,
+            args=(self.config_file, target, self.address, self.serve_url, problems_file),
+            daemon=True,
+        )
         with self.lock:
             if generation != self.generation:
                 shutil.rmtree(target, ignore_errors=True)
@@ -305,8 +314,13 @@ class Preview:
             else:
                 shown_differs = True
                 problems = Path(problems_file)
-                self.show(problems.read_text(encoding="utf-8").splitlines() if problems.is_file() else
-                          [f"生成站点的进程意外退出（退出码 {child.exitcode}）：再保存一次文件重试；仍然如此时运行 ./manual check 查看原因"])
+                self.show(
+                    problems.read_text(encoding="utf-8").splitlines()
+                    if problems.is_file()
+                    else [
+                        f"生成站点的进程意外退出（退出码 {child.exitcode}）：再保存一次文件重试；仍然如此时运行 ./manual check 查看原因"
+                    ]
+                )
                 problems.unlink(missing_ok=True)
                 shutil.rmtree(target, ignore_errors=True)
             server.ahead = set()
@@ -357,8 +371,15 @@ def serve(project: Project, address: str) -> int:
     preview = Preview(project, address)
     preview.first_build()
     server = preview.server
-    for path in (project.docs_dir, project.root / "mkdocs.yml", project.forms_dir, project.facts_dir,
-                 project.register_file, project.roster_file, project.root / "overrides"):
+    for path in (
+        project.docs_dir,
+        project.root / "mkdocs.yml",
+        project.forms_dir,
+        project.facts_dir,
+        project.register_file,
+        project.roster_file,
+        project.root / "overrides",
+    ):
         if Path(path).exists():
             server.watch(str(path))
     log.info(f"草稿预览：{preview.serve_url}")

@@ -22,6 +22,7 @@ What it does (the corpus is synthetic and seeded, see scripts/bench_corpus.py):
 
 The machine is shared: every figure is a median with its range; compare ratios, not seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,17 @@ PY = sys.executable
 ENV = {k: v for k, v in os.environ.items() if k not in ("MANUAL_DRAFT", "MIKE_DOCS_VERSION")}
 # Publishing without the PDF edition (scripts/bench_publish.py measures it): the figures are of the site. The
 # builds and publications import this tree's opsmanual (PYTHONPATH), not the one installed in the venv.
-ENV.update({"MANUAL_PUBLISH_PDF": "0", "PYTHONPATH": str(ROOT), "NO_MKDOCS_2_WARNING": "1", "GIT_AUTHOR_NAME": "基准", "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
-            "GIT_COMMITTER_NAME": "基准", "GIT_COMMITTER_EMAIL": "bench@manual.invalid"})
+ENV.update(
+    {
+        "MANUAL_PUBLISH_PDF": "0",
+        "PYTHONPATH": str(ROOT),
+        "NO_MKDOCS_2_WARNING": "1",
+        "GIT_AUTHOR_NAME": "基准",
+        "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
+        "GIT_COMMITTER_NAME": "基准",
+        "GIT_COMMITTER_EMAIL": "bench@manual.invalid",
+    }
+)
 GZIP_LEVEL = 6  # deploy/nginx.conf: gzip_comp_level 6
 START = time.perf_counter()
 VARIANTS = ("stock-default", "stock-nav", "ours")
@@ -76,8 +86,14 @@ def timed_steps(command: list[str], cwd: Path) -> tuple[float, float, list[tuple
     """Run a command, reading its output as it comes: wall and CPU seconds, and (seconds, line) of each line."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env={**ENV, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**ENV, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = [(time.perf_counter() - start, line.rstrip()) for line in process.stdout]
     process.wait()
     wall = time.perf_counter() - start
@@ -101,16 +117,19 @@ def git(repo: Path, *args: str) -> str:
 
 
 def mkdocs_build(project: Path, site: Path) -> tuple[float, float]:
-    wall, cpu, _ = timed([PY, "-m", "mkdocs", "build", "--strict", "--quiet", "--clean", "--site-dir", str(site)],
-                         project)
+    wall, cpu, _ = timed(
+        [PY, "-m", "mkdocs", "build", "--strict", "--quiet", "--clean", "--site-dir", str(site)], project
+    )
     return wall, cpu
 
 
 def stats(values: list[float], unit: str = "s", digits: int = 2) -> str:
     if not values:
         return "n/a"
-    return (f"{statistics.median(values):.{digits}f} {unit} (range {min(values):.{digits}f}–"
-            f"{max(values):.{digits}f}, n={len(values)})")
+    return (
+        f"{statistics.median(values):.{digits}f} {unit} (range {min(values):.{digits}f}–"
+        f"{max(values):.{digits}f}, n={len(values)})"
+    )
 
 
 def gz(data: bytes) -> int:
@@ -118,6 +137,7 @@ def gz(data: bytes) -> int:
 
 
 # -- 1. builds ----------------------------------------------------------------------------------------
+
 
 def bench_builds(work: Path, pages, forms, repeat: int) -> dict:
     projects = {
@@ -130,7 +150,7 @@ def bench_builds(work: Path, pages, forms, repeat: int) -> dict:
     wall = {v: [] for v in VARIANTS}
     cpu = {v: [] for v in VARIANTS}
     for round_ in range(repeat):
-        order = VARIANTS[round_ % 3:] + VARIANTS[:round_ % 3]  # alternate who goes first
+        order = VARIANTS[round_ % 3 :] + VARIANTS[: round_ % 3]  # alternate who goes first
         for variant in order:
             w, c = mkdocs_build(projects[variant], work / f"site-{variant}")
             wall[variant].append(w)
@@ -145,8 +165,10 @@ def ratio_lines(result: dict, numerator: str, denominator: str) -> tuple[str, fl
         a, b = result[kind][numerator], result[kind][denominator]
         of_medians = statistics.median(a) / statistics.median(b)
         paired = [x / y for x, y in zip(a, b)]
-        lines.append(f"    {kind:4s}: ratio of medians {of_medians:.3f}; per-round ratios median "
-                     f"{statistics.median(paired):.3f} (range {min(paired):.3f}–{max(paired):.3f})")
+        lines.append(
+            f"    {kind:4s}: ratio of medians {of_medians:.3f}; per-round ratios median "
+            f"{statistics.median(paired):.3f} (range {min(paired):.3f}–{max(paired):.3f})"
+        )
         if kind == "wall":
             wall_ratio = of_medians
         else:
@@ -155,6 +177,7 @@ def ratio_lines(result: dict, numerator: str, denominator: str) -> tuple[str, fl
 
 
 # -- 2. sizes -----------------------------------------------------------------------------------------
+
 
 class Assets(HTMLParser):
     """The stylesheets and scripts a page loads."""
@@ -212,6 +235,7 @@ def sizes(work: Path) -> dict:
 
 # -- 3. publishing ------------------------------------------------------------------------------------
 
+
 def bench_publish(work: Path, n_pages: int, versions: int, seed: int) -> dict:
     repo = work / "publish" / "repo"
     pages, forms = corpus.make_corpus(n_pages, seed)
@@ -238,17 +262,28 @@ def bench_publish(work: Path, n_pages: int, versions: int, seed: int) -> dict:
         publish.append((w, c))
         builds.append(build)
         pages_commits[k + 1] = git(repo, "rev-parse", "gh-pages")
-        log(f"publish {k + 1:2d}/{versions} {version:5s} {w:6.2f} s wall ({build:5.2f} s of it its build, "
-            f"{w - build:4.2f} s the rest), {c:6.2f} s CPU")
+        log(
+            f"publish {k + 1:2d}/{versions} {version:5s} {w:6.2f} s wall ({build:5.2f} s of it its build, "
+            f"{w - build:4.2f} s the rest), {c:6.2f} s CPU"
+        )
     shutil.rmtree(work / "publish" / "plain-site", ignore_errors=True)
-    return {"repo": repo, "publish": publish, "builds": builds, "plain": plain, "commits": pages_commits,
-            "marks": marks, "pages": len(pages)}
+    return {
+        "repo": repo,
+        "publish": publish,
+        "builds": builds,
+        "plain": plain,
+        "commits": pages_commits,
+        "marks": marks,
+        "pages": len(pages),
+    }
 
 
 # -- 4. link check of the published tree --------------------------------------------------------------
 
+
 def bench_linkcheck(work: Path, published: dict) -> list[dict]:
     from opsmanual import linkcheck
+
     repo = published["repo"]
     results = []
     for count in [m for m in published["marks"] if m > 1]:
@@ -261,10 +296,20 @@ def bench_linkcheck(work: Path, published: dict) -> list[dict]:
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = time.process_time() - cpu0 + (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        results.append({"versions": count, "wall": wall, "cpu": cpu, "pages": report.pages, "links": report.links,
-                        "problems": len(report.problems)})
-        log(f"link check of {count} versions: {report.pages} pages, {report.links} links, "
-            f"{len(report.problems)} broken: {wall:.2f} s wall, {cpu:.2f} s CPU")
+        results.append(
+            {
+                "versions": count,
+                "wall": wall,
+                "cpu": cpu,
+                "pages": report.pages,
+                "links": report.links,
+                "problems": len(report.problems),
+            }
+        )
+        log(
+            f"link check of {count} versions: {report.pages} pages, {report.links} links, "
+            f"{len(report.problems)} broken: {wall:.2f} s wall, {cpu:.2f} s CPU"
+        )
         for problem in report.problems[:5]:
             log(f"    {problem.line()}")
         git(repo, "worktree", "remove", "--force", str(tree))
@@ -272,6 +317,7 @@ def bench_linkcheck(work: Path, published: dict) -> list[dict]:
 
 
 # -- report -------------------------------------------------------------------------------------------
+
 
 def verdict(ok: bool | None) -> str:
     return "n/a " if ok is None else ("PASS" if ok else "MISS")
@@ -293,8 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
-    log(f"bench: {args.pages} pages, {args.repeat} build rounds, {args.versions} versions of {args.publish_pages} "
-        f"pages published; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; work in {work}")
+    log(
+        f"bench: {args.pages} pages, {args.repeat} build rounds, {args.versions} versions of {args.publish_pages} "
+        f"pages published; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; work in {work}"
+    )
     try:
         pages, forms = corpus.make_corpus(args.pages, args.seed)
         builds = bench_builds(work, pages, forms, args.repeat)
@@ -311,8 +359,10 @@ def main(argv: list[str] | None = None) -> int:
 def report(args, builds, size, published, checks) -> None:
     n = args.pages
     print()
-    print(f"== Build, N={n} pages (+ home; ours adds its generated pages: forms, register, revisions, tags index), "
-          f"{args.repeat} rounds, alternating")
+    print(
+        f"== Build, N={n} pages (+ home; ours adds its generated pages: forms, register, revisions, tags index), "
+        f"{args.repeat} rounds, alternating"
+    )
     for variant in VARIANTS:
         print(f"  {variant:13s} wall {stats(builds['wall'][variant])}   CPU {stats(builds['cpu'][variant])}")
     text_nav, wall_nav, cpu_nav = ratio_lines(builds, "ours", "stock-nav")
@@ -326,61 +376,94 @@ def report(args, builds, size, published, checks) -> None:
     for variant in VARIANTS:
         s = size[variant]
         fv = s["first_view"]
-        print(f"  {variant:13s} page HTML median {s['page_html'] / 1024:7.1f} KB (max {s['page_html_max'] / 1024:.1f}); "
-              f"first view {fv['gzip'] / 1024:6.1f} KB gzip ({fv['raw'] / 1024:.0f} KB raw, HTML {fv['html_gzip'] / 1024:.1f} KB gzip); "
-              f"search index {s['index_raw'] / 1024:7.0f} KB raw, {s['index_gzip'] / 1024:6.1f} KB gzip")
+        print(
+            f"  {variant:13s} page HTML median {s['page_html'] / 1024:7.1f} KB (max {s['page_html_max'] / 1024:.1f}); "
+            f"first view {fv['gzip'] / 1024:6.1f} KB gzip ({fv['raw'] / 1024:.0f} KB raw, HTML {fv['html_gzip'] / 1024:.1f} KB gzip); "
+            f"search index {s['index_raw'] / 1024:7.0f} KB raw, {s['index_gzip'] / 1024:6.1f} KB gzip"
+        )
     fv = size["ours"]["first_view"]
-    print(f"  ours first view of {size['ours']['first_view_page']}: HTML {fv['html_gzip'] / 1024:.1f} + "
-          + " + ".join(fv["parts"]) + " KB" + (f"; external (not counted): {fv['external']}" if fv["external"] else ""))
+    print(
+        f"  ours first view of {size['ours']['first_view_page']}: HTML {fv['html_gzip'] / 1024:.1f} + "
+        + " + ".join(fv["parts"])
+        + " KB"
+        + (f"; external (not counted): {fv['external']}" if fv["external"] else "")
+    )
 
     if published:
         pub_wall = [w for w, _ in published["publish"]]
         pub_cpu = [c for _, c in published["publish"]]
         plain = published["plain"]
         overhead = [w - b for (w, _), b in zip(published["publish"], published["builds"])]
-        print(f"\n== Publishing {len(pub_wall)} versions of a {published['pages']}-page manual "
-              f"(`python -m opsmanual.cli publish` in a temporary git repository)")
+        print(
+            f"\n== Publishing {len(pub_wall)} versions of a {published['pages']}-page manual "
+            f"(`python -m opsmanual.cli publish` in a temporary git repository)"
+        )
         print(f"  per version: wall {stats(pub_wall)}   CPU {stats(pub_cpu)}")
-        print(f"  first / last version: {pub_wall[0]:.2f} s / {pub_wall[-1]:.2f} s wall (the register, and so the "
-              f"revision pages, grow by one version each time)")
+        print(
+            f"  first / last version: {pub_wall[0]:.2f} s / {pub_wall[-1]:.2f} s wall (the register, and so the "
+            f"revision pages, grow by one version each time)"
+        )
         print(f"  its build (step '严格构建'): {stats(published['builds'])}")
         print(f"  the rest (checks, link check of the build, mike deploy, archive, tag): {stats(overhead)}")
-        print("  plain `mkdocs build --strict` of the same tree, before version "
-              + ", ".join(f"{k}: {w:.2f} s" for k, (w, _) in sorted(plain.items())))
+        print(
+            "  plain `mkdocs build --strict` of the same tree, before version "
+            + ", ".join(f"{k}: {w:.2f} s" for k, (w, _) in sorted(plain.items()))
+        )
     if checks:
         print(f"\n== Link check of the published tree (opsmanual.linkcheck.check_published, {os.cpu_count()} cores)")
         for c in checks:
-            print(f"  {c['versions']:3d} versions: {c['pages']:5d} pages, {c['links']:7d} links, {c['problems']} broken: "
-                  f"{c['wall']:6.2f} s wall, {c['cpu']:6.2f} s CPU, {1000 * c['cpu'] / c['pages']:.2f} ms CPU per page")
+            print(
+                f"  {c['versions']:3d} versions: {c['pages']:5d} pages, {c['links']:7d} links, {c['problems']} broken: "
+                f"{c['wall']:6.2f} s wall, {c['cpu']:6.2f} s CPU, {1000 * c['cpu'] / c['pages']:.2f} ms CPU per page"
+            )
 
-    print("\n== Targets (issues #8 and #18; build verdicts on CPU time, which other jobs on the machine disturb least;"
-          " n/a: the target is for another N)")
+    print(
+        "\n== Targets (issues #8 and #18; build verdicts on CPU time, which other jobs on the machine disturb least;"
+        " n/a: the target is for another N)"
+    )
     at_1000 = n >= 1000
-    print(f"  {verdict(cpu_def <= 0.25 if at_1000 else None)} ours/stock-default build ≤ 0.25 at N=1000 (#18; #8 had 0.5): "
-          f"{cpu_def:.3f} CPU, {wall_def:.3f} wall (N={n})")
-    print(f"  {verdict(cpu_nav <= 1.10 if 50 <= n <= 200 else None)} our features ≤ 10% over stock-nav at N=100: "
-          f"{100 * (cpu_nav - 1):+.1f}% CPU, {100 * (wall_nav - 1):+.1f}% wall (N={n})")
+    print(
+        f"  {verdict(cpu_def <= 0.25 if at_1000 else None)} ours/stock-default build ≤ 0.25 at N=1000 (#18; #8 had 0.5): "
+        f"{cpu_def:.3f} CPU, {wall_def:.3f} wall (N={n})"
+    )
+    print(
+        f"  {verdict(cpu_nav <= 1.10 if 50 <= n <= 200 else None)} our features ≤ 10% over stock-nav at N=100: "
+        f"{100 * (cpu_nav - 1):+.1f}% CPU, {100 * (wall_nav - 1):+.1f}% wall (N={n})"
+    )
     page_kb = size["ours"]["page_html"] / 1024
-    print(f"  {verdict(page_kb <= 60 if at_1000 else None)} one page's HTML ≤ 60 KB at N=1000 (#18; median of the "
-          f"chapter pages): {page_kb:.1f} KB (N={n})")
+    print(
+        f"  {verdict(page_kb <= 60 if at_1000 else None)} one page's HTML ≤ 60 KB at N=1000 (#18; median of the "
+        f"chapter pages): {page_kb:.1f} KB (N={n})"
+    )
     fv_kb = size["ours"]["first_view"]["gzip"] / 1024
     print(f"  {verdict(fv_kb <= 75)} first view ≤ 75 KB gzip: {fv_kb:.1f} KB")
-    ours_ix, stock_ix = size["ours"]["index_gzip"], min(size["stock-nav"]["index_gzip"], size["stock-default"]["index_gzip"])
-    print(f"  {verdict(ours_ix <= stock_ix)} search index gzip ≤ stock: {ours_ix / 1024:.1f} KB vs {stock_ix / 1024:.1f} KB")
+    ours_ix, stock_ix = (
+        size["ours"]["index_gzip"],
+        min(size["stock-nav"]["index_gzip"], size["stock-default"]["index_gzip"]),
+    )
+    print(
+        f"  {verdict(ours_ix <= stock_ix)} search index gzip ≤ stock: {ours_ix / 1024:.1f} KB vs {stock_ix / 1024:.1f} KB"
+    )
     if published:
         worst = max(overhead)
-        print(f"  {verdict(worst <= 5)} publishing a version ≤ its build + 5 s: publish minus its build, median "
-              f"{statistics.median(overhead):.2f} s, worst {worst:.2f} s of {len(overhead)}")
+        print(
+            f"  {verdict(worst <= 5)} publishing a version ≤ its build + 5 s: publish minus its build, median "
+            f"{statistics.median(overhead):.2f} s, worst {worst:.2f} s of {len(overhead)}"
+        )
     if checks:
         last = checks[-1]
         per_page = [c["cpu"] / c["pages"] for c in checks]
         linear = max(per_page) / min(per_page)
         ok = last["wall"] <= 30 if last["versions"] >= 30 and published["pages"] >= 100 else None
-        print(f"  {verdict(ok)} link check of 30 versions × 100 pages ≤ 30 s: {last['wall']:.2f} s "
-              f"({last['versions']} versions × {published['pages']} pages)")
-        print(f"  {verdict(linear <= 1.3)} link check linear in pages (#18: CPU per page within ×1.3): CPU time per "
-              f"page varies ×{linear:.2f} from {checks[0]['pages']} to {last['pages']} pages "
-              f"({checks[0]['versions']} to {last['versions']} versions)")
+        print(
+            f"  {verdict(ok)} link check of 30 versions × 100 pages ≤ 30 s: {last['wall']:.2f} s "
+            f"({last['versions']} versions × {published['pages']} pages)"
+        )
+        print(
+            f"  {verdict(linear <= 1.3)} link check linear in pages (#18: CPU per page within ×1.3): CPU time per "
+            f"page varies ×{linear:.2f} from {checks[0]['pages']} to {last['pages']} pages "
+            f"({checks[0]['versions']} to {last['versions']} versions)"
+        )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Pages: ``ch001/index.md``, ``ch001/p02.md`` … ten to a chapter (a nav section)
 four ``##`` and two ``###`` headings (Chinese anchors), ~1,500 characters of text, two tables, six
 links to headings of other pages and one 20-item checklist.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -29,8 +30,234 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPANY_SHORT = "衡远"
 PAGES_PER_CHAPTER = 10
 
-WORDS = ["办事处", "负责人", "接待台", "工程组", "备件组", "内勤组", "客户", "仪器", "维修", "保养", "备件", "库存", "盘点", "登记", "检查", "巡查", "值班", "交接", "营业", "现金", "收据", "发票", "报表", "档案", "培训", "考核", "安全", "消防", "设备", "电源", "门窗", "钥匙", "保险柜", "投诉", "回访", "工单", "报价", "合同", "预约", "上门", "送修", "取件", "检测", "校准", "质量", "标准", "时限", "流程", "记录", "签字", "审核", "批准", "总部", "区域", "分中心", "通知", "修订", "手册", "岗位", "职责", "规范", "程序", "步骤", "要求", "情况", "问题", "原因", "措施", "结果", "日期", "时间", "每日", "每周", "每月", "季度", "年度", "及时", "准确", "完整", "清楚", "核对", "确认", "上报", "存档", "保存", "销毁", "复印", "打印", "张贴", "传达", "系统", "数据", "备份", "网络", "电话", "邮件", "热线", "服务台", "接待区", "维修区", "备件库", "档案柜", "会议室", "洗手间", "照明", "空调", "能源", "节约", "用水", "用电", "清洁", "卫生", "整理", "摆放", "标识", "标签", "编号", "名称", "数量", "金额", "单价", "余额", "差额", "账实", "相符", "异常", "故障", "事故", "事件", "报告", "处理", "跟进", "关闭", "满意度", "调查", "推广", "活动", "宣传", "展会", "拜访", "新客户", "老客户", "员工", "新员工", "主管", "经理", "同事", "本人", "岗位规范检查表", "运营检查表", "更新记录表", "营运手册", "服务站"]
-TOPICS = ["客户接待", "电话咨询", "上门服务", "送修登记", "维修质量", "备件出库", "备件入库", "库存盘点", "现金管理", "收据管理", "发票开具", "月度报表", "档案保存", "员工培训", "新员工入职", "岗位考核", "值班安排", "交接班", "营业前准备", "营业中巡查", "营业后收尾", "安全检查", "消防演练", "钥匙管理", "保险柜管理", "设备维护", "能源节约", "清洁卫生", "投诉受理", "投诉处理", "客户回访", "满意度调查", "服务推广", "展会参展", "客户拜访", "合同管理", "报价审批", "数据备份", "网络维护", "信息沟通", "通知传达", "手册借阅", "手册修订", "过时资料销毁", "突发事件", "事故报告", "质量抽查", "校准管理", "工具管理", "车辆使用", "费用报销", "采购申请", "供应商评价", "办公用品", "会议管理", "印章管理", "文件收发", "访客登记", "停电处理", "防盗措施", "监控管理", "服务热线", "服务时限", "故障分析", "返修处理", "保修判断", "旧件回收", "标签管理", "区域协作", "总部检查", "自查整改"]
+WORDS = [
+    "办事处",
+    "负责人",
+    "接待台",
+    "工程组",
+    "备件组",
+    "内勤组",
+    "客户",
+    "仪器",
+    "维修",
+    "保养",
+    "备件",
+    "库存",
+    "盘点",
+    "登记",
+    "检查",
+    "巡查",
+    "值班",
+    "交接",
+    "营业",
+    "现金",
+    "收据",
+    "发票",
+    "报表",
+    "档案",
+    "培训",
+    "考核",
+    "安全",
+    "消防",
+    "设备",
+    "电源",
+    "门窗",
+    "钥匙",
+    "保险柜",
+    "投诉",
+    "回访",
+    "工单",
+    "报价",
+    "合同",
+    "预约",
+    "上门",
+    "送修",
+    "取件",
+    "检测",
+    "校准",
+    "质量",
+    "标准",
+    "时限",
+    "流程",
+    "记录",
+    "签字",
+    "审核",
+    "批准",
+    "总部",
+    "区域",
+    "分中心",
+    "通知",
+    "修订",
+    "手册",
+    "岗位",
+    "职责",
+    "规范",
+    "程序",
+    "步骤",
+    "要求",
+    "情况",
+    "问题",
+    "原因",
+    "措施",
+    "结果",
+    "日期",
+    "时间",
+    "每日",
+    "每周",
+    "每月",
+    "季度",
+    "年度",
+    "及时",
+    "准确",
+    "完整",
+    "清楚",
+    "核对",
+    "确认",
+    "上报",
+    "存档",
+    "保存",
+    "销毁",
+    "复印",
+    "打印",
+    "张贴",
+    "传达",
+    "系统",
+    "数据",
+    "备份",
+    "网络",
+    "电话",
+    "邮件",
+    "热线",
+    "服务台",
+    "接待区",
+    "维修区",
+    "备件库",
+    "档案柜",
+    "会议室",
+    "洗手间",
+    "照明",
+    "空调",
+    "能源",
+    "节约",
+    "用水",
+    "用电",
+    "清洁",
+    "卫生",
+    "整理",
+    "摆放",
+    "标识",
+    "标签",
+    "编号",
+    "名称",
+    "数量",
+    "金额",
+    "单价",
+    "余额",
+    "差额",
+    "账实",
+    "相符",
+    "异常",
+    "故障",
+    "事故",
+    "事件",
+    "报告",
+    "处理",
+    "跟进",
+    "关闭",
+    "满意度",
+    "调查",
+    "推广",
+    "活动",
+    "宣传",
+    "展会",
+    "拜访",
+    "新客户",
+    "老客户",
+    "员工",
+    "新员工",
+    "主管",
+    "经理",
+    "同事",
+    "本人",
+    "岗位规范检查表",
+    "运营检查表",
+    "更新记录表",
+    "营运手册",
+    "服务站",
+]
+TOPICS = [
+    "客户接待",
+    "电话咨询",
+    "上门服务",
+    "送修登记",
+    "维修质量",
+    "备件出库",
+    "备件入库",
+    "库存盘点",
+    "现金管理",
+    "收据管理",
+    "发票开具",
+    "月度报表",
+    "档案保存",
+    "员工培训",
+    "新员工入职",
+    "岗位考核",
+    "值班安排",
+    "交接班",
+    "营业前准备",
+    "营业中巡查",
+    "营业后收尾",
+    "安全检查",
+    "消防演练",
+    "钥匙管理",
+    "保险柜管理",
+    "设备维护",
+    "能源节约",
+    "清洁卫生",
+    "投诉受理",
+    "投诉处理",
+    "客户回访",
+    "满意度调查",
+    "服务推广",
+    "展会参展",
+    "客户拜访",
+    "合同管理",
+    "报价审批",
+    "数据备份",
+    "网络维护",
+    "信息沟通",
+    "通知传达",
+    "手册借阅",
+    "手册修订",
+    "过时资料销毁",
+    "突发事件",
+    "事故报告",
+    "质量抽查",
+    "校准管理",
+    "工具管理",
+    "车辆使用",
+    "费用报销",
+    "采购申请",
+    "供应商评价",
+    "办公用品",
+    "会议管理",
+    "印章管理",
+    "文件收发",
+    "访客登记",
+    "停电处理",
+    "防盗措施",
+    "监控管理",
+    "服务热线",
+    "服务时限",
+    "故障分析",
+    "返修处理",
+    "保修判断",
+    "旧件回收",
+    "标签管理",
+    "区域协作",
+    "总部检查",
+    "自查整改",
+]
 ROLES = ("办事处负责人", "前台接待员", "服务工程师", "备件管理员", "商务内勤")
 TAGS = tuple(TOPICS[:30])
 CHECKLIST_CODES = tuple(f"SOS-{i:02d}" for i in range(1, 5)) + tuple(f"OPS-{i:02d}" for i in range(1, 11))
@@ -91,10 +318,15 @@ def make_corpus(n: int, seed: int = 8) -> tuple[list[Page], dict[str, Form]]:
         chapter += 1
         path = f"ch{chapter:03d}/index.md" if within == 0 else f"ch{chapter:03d}/p{within + 1:02d}.md"
         title = chapter_title(chapter) if within == 0 else f"{chapter}.{within + 1} {rng.choice(TOPICS)}"
-        headings = [f"{topic}{suffix}" for topic, suffix in
-                    zip(rng.sample(TOPICS, 6), ("的要求", "的步骤", "的标准", "的记录", "的职责", "的检查"))]
-        pages.append(Page(path, title, chapter, headings, rng.sample(TAGS, 3),
-                          CHECKLIST_CODES[i % len(CHECKLIST_CODES)]))
+        headings = [
+            f"{topic}{suffix}"
+            for topic, suffix in zip(
+                rng.sample(TOPICS, 6), ("的要求", "的步骤", "的标准", "的记录", "的职责", "的检查")
+            )
+        ]
+        pages.append(
+            Page(path, title, chapter, headings, rng.sample(TAGS, 3), CHECKLIST_CODES[i % len(CHECKLIST_CODES)])
+        )
 
     forms: dict[str, Form] = {}
     for k, code in enumerate(CHECKLIST_CODES):
@@ -125,8 +357,14 @@ def table(text: Text) -> str:
 
 
 def stock_checklist(form: Form) -> str:
-    rows = [f"**{form.code} {form.title}**", "", "使用岗位：" + "、".join(ROLES[:3]) + "　频次：每个营业日", "",
-            "| 编号 | 检查项目 | 检查标准 | 是 | 否 | 不适用 |", "|---|---|---|---|---|---|"]
+    rows = [
+        f"**{form.code} {form.title}**",
+        "",
+        "使用岗位：" + "、".join(ROLES[:3]) + "　频次：每个营业日",
+        "",
+        "| 编号 | 检查项目 | 检查标准 | 是 | 否 | 不适用 |",
+        "|---|---|---|---|---|---|",
+    ]
     for _, items in form.sections:
         rows += [f"| {i} | {t} | {s} | ☐ | ☐ | ☐ |" for i, t, s in items]
     return "\n".join(rows)
@@ -141,45 +379,74 @@ def render_page(page: Page, pages: list[Page], forms: dict[str, Form], text: Tex
     h = page.headings
     blocks = [
         "{company}" + text.paragraph(120),
-        f"## {h[0]}", text.paragraph(200) + f"详见{links[0]}，并参阅{links[1]}。", table(text),
-        f"### {h[1]}", text.paragraph(220),
-        f"## {h[2]}", text.paragraph(220) + f"相关程序见{links[2]}和{links[3]}。", table(text),
-        f"### {h[3]}", text.paragraph(220),
-        f"## {h[4]}", text.paragraph(200) + f"另见{links[4]}与{links[5]}。",
-        f"## {h[5]}", text.paragraph(120) + "每次检查使用下表，逐项填写并签字。", "{form}",
+        f"## {h[0]}",
+        text.paragraph(200) + f"详见{links[0]}，并参阅{links[1]}。",
+        table(text),
+        f"### {h[1]}",
+        text.paragraph(220),
+        f"## {h[2]}",
+        text.paragraph(220) + f"相关程序见{links[2]}和{links[3]}。",
+        table(text),
+        f"### {h[3]}",
+        text.paragraph(220),
+        f"## {h[4]}",
+        text.paragraph(200) + f"另见{links[4]}与{links[5]}。",
+        f"## {h[5]}",
+        text.paragraph(120) + "每次检查使用下表，逐项填写并签字。",
+        "{form}",
     ]
     tags = "".join(f"\n  - {tag}" for tag in page.tags)
     head = f"---\ntitle: {page.title}\nowner: operations\nreview: 2027-06-01\ntags:{tags}\n---\n\n# {page.title}\n\n"
     source = head + "\n\n".join(blocks) + "\n"
     form = forms[page.form]
     return {
-        "ours": source.replace("{company}", "{{ company.short_name }}").replace("{form}", f'{{{{ form("{form.code}") }}}}'),
+        "ours": source.replace("{company}", "{{ company.short_name }}").replace(
+            "{form}", f'{{{{ form("{form.code}") }}}}'
+        ),
         "stock": source.replace("{company}", COMPANY_SHORT).replace("{form}", stock_checklist(form)),
     }
 
 
 # -- checklists and register (ours) ---------------------------------------------------------------
 
+
 def form_yaml(form: Form) -> str:
     if form.code in ("REC-05", "REC-06"):  # the revision kit fills in their real fields
         real = (ROOT / "checklists" / f"{form.code.lower()}.yml").read_text(encoding="utf-8")
         return re.sub(r"(?m)^page: .*$", f"page: {form.page}", real)
-    lines = [f"code: {form.code}", f"title: {form.title}", f"kind: {'checklist' if form.sections else 'record'}",
-             "roles: [" + ", ".join(f'"{{{{ roles.{ROLE_FACTS[r]} }}}}"' for r in ROLES[:3]) + "]",
-             "frequency: 每个营业日", f"page: {form.page}",
-             f"purpose: 确认{form.title[:-3]}的各项要求每天落实。",
-             "instructions:", '  - "{{ roles.duty_lead }}逐项勾选“是/否/不适用”，不符合的在备注中写明原因和处理结果。"',
-             "header_fields: [办事处, 日期, 检查人]", 'signoff: [检查人签字, "{{ roles.office_head }}审阅"]']
+    lines = [
+        f"code: {form.code}",
+        f"title: {form.title}",
+        f"kind: {'checklist' if form.sections else 'record'}",
+        "roles: [" + ", ".join(f'"{{{{ roles.{ROLE_FACTS[r]} }}}}"' for r in ROLES[:3]) + "]",
+        "frequency: 每个营业日",
+        f"page: {form.page}",
+        f"purpose: 确认{form.title[:-3]}的各项要求每天落实。",
+        "instructions:",
+        '  - "{{ roles.duty_lead }}逐项勾选“是/否/不适用”，不符合的在备注中写明原因和处理结果。"',
+        "header_fields: [办事处, 日期, 检查人]",
+        'signoff: [检查人签字, "{{ roles.office_head }}审阅"]',
+    ]
     if form.sections:
         lines.append("sections:")
         for title, items in form.sections:
             lines += [f"  - title: {title}", "    items:"]
             for ident, item, standard in items:
-                lines += [f"      - id: {ident}", f'        text: "{controlled(item)}"',
-                          f'        standard: "{controlled(standard)}"']
+                lines += [
+                    f"      - id: {ident}",
+                    f'        text: "{controlled(item)}"',
+                    f'        standard: "{controlled(standard)}"',
+                ]
     else:
-        lines += ["columns:", "  - {title: 序号, width: 0.5}", "  - {title: 日期}", "  - {title: 内容, width: 2}",
-                  "  - {title: 经办人}", "  - {title: 签字}", "rows: 12"]
+        lines += [
+            "columns:",
+            "  - {title: 序号, width: 0.5}",
+            "  - {title: 日期}",
+            "  - {title: 内容, width: 2}",
+            "  - {title: 经办人}",
+            "  - {title: 签字}",
+            "rows: 12",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -190,13 +457,17 @@ def register_entry(version: str, changes: list[tuple[str, str]], day: int) -> st
     lines = [f'  - version: "{version}"', f"    kind: {kind}"]
     if minor:
         lines.append(f"    notice: 衡总运〔2025〕{minor}号")
-    lines += [f"    issued: {issued}", f"    effective: {issued}",
-              f"    summary: 基准修订 {version}，修改{len(changes)}处。", "    reason: 基准测试的合成修订。",
-              "    prepared_by: 运营管理部 周敏",
-              # roster.yml: a full reissue is reviewed and approved by others than an amendment
-              "    reviewed_by: 人力资源部 王芳" if not minor else "    reviewed_by: 行政部 陈立",
-              "    approved_by: 销售总部总经理 赵国强" if not minor else "    approved_by: 销售总部副总经理 何建华",
-              "    retrain: [前台接待员]"]
+    lines += [
+        f"    issued: {issued}",
+        f"    effective: {issued}",
+        f"    summary: 基准修订 {version}，修改{len(changes)}处。",
+        "    reason: 基准测试的合成修订。",
+        "    prepared_by: 运营管理部 周敏",
+        # roster.yml: a full reissue is reviewed and approved by others than an amendment
+        "    reviewed_by: 人力资源部 王芳" if not minor else "    reviewed_by: 行政部 陈立",
+        "    approved_by: 销售总部总经理 赵国强" if not minor else "    approved_by: 销售总部副总经理 何建华",
+        "    retrain: [前台接待员]",
+    ]
     if minor:
         lines.append(f'    supersedes: "1.{minor - 1}"')
     lines.append("    changes:")
@@ -216,26 +487,36 @@ def amend(root: Path, pages: list[Page], k: int) -> list[tuple[str, str]]:
     file = root / "docs" / page.path
     source = file.read_text(encoding="utf-8")
     marker = f"\n# {page.title}\n\n"
-    file.write_text(source.replace(marker, f"{marker}自第1版第{k}次修订起，本页程序按总部第{k}号通知执行。\n\n", 1),
-                    encoding="utf-8")
+    file.write_text(
+        source.replace(marker, f"{marker}自第1版第{k}次修订起，本页程序按总部第{k}号通知执行。\n\n", 1),
+        encoding="utf-8",
+    )
     code = CHECKLIST_CODES[k % len(CHECKLIST_CODES)]
     form_file = root / "checklists" / f"{code.lower()}.yml"
     text = form_file.read_text(encoding="utf-8")
-    form_file.write_text(text.replace('        standard: "', f'        standard: "（第{k}次修订）', 1), encoding="utf-8")
+    form_file.write_text(
+        text.replace('        standard: "', f'        standard: "（第{k}次修订）', 1), encoding="utf-8"
+    )
     return [(page.path, f"增加第{k}号通知的执行要求。"), (code, f"A1 的检查标准按第{k}号通知修改。")]
 
 
 # -- the projects -----------------------------------------------------------------------------------
 
+
 def nav(pages: list[Page], ours: bool) -> list:
     out: list = [{"首页": "index.md"}]
     chapters: dict[int, list] = {}
     for page in pages:
-        chapters.setdefault(page.chapter, []).append(page.path if page.path.endswith("index.md") else {page.title: page.path})
+        chapters.setdefault(page.chapter, []).append(
+            page.path if page.path.endswith("index.md") else {page.title: page.path}
+        )
     out += [{chapter_title(c): entries} for c, entries in chapters.items()]
     if ours:
-        out += [{"附件一 表格汇编": "forms/index.md"}, {"附件二 管理索引": "annex-index.md"},
-                {"修订管理": "revisions/index.md"}]
+        out += [
+            {"附件一 表格汇编": "forms/index.md"},
+            {"附件二 管理索引": "annex-index.md"},
+            {"修订管理": "revisions/index.md"},
+        ]
     return out
 
 
@@ -245,7 +526,7 @@ def nav_yaml(entries: list, indent: str = "  ") -> str:
         if isinstance(entry, str):
             lines.append(f"{indent}- {entry}")
             continue
-        (title, value), = entry.items()
+        ((title, value),) = entry.items()
         if isinstance(value, str):
             lines.append(f'{indent}- "{title}": {value}')
         else:
@@ -274,10 +555,14 @@ def home(pages: list[Page], forms: dict[str, Form], variant: str) -> str:
         if variant == "ours":
             records.append(f'{{{{ form("{code}") }}}}')
         else:
-            records.append(f"**{code} {forms[code].title}**\n\n| 序号 | 日期 | 内容 | 经办人 | 签字 |\n|---|---|---|---|---|\n"
-                           + "\n".join("|  |  |  |  |  |" for _ in range(12)))
-    return (f"---\ntitle: 首页\nowner: operations\nreview: 2027-06-01\n---\n\n# 首页\n\n本手册是{company}办事处营运手册的合成基准版本。\n\n{items}\n\n"
-            "## 登记表与记录表\n\n" + "\n\n".join(records) + "\n")
+            records.append(
+                f"**{code} {forms[code].title}**\n\n| 序号 | 日期 | 内容 | 经办人 | 签字 |\n|---|---|---|---|---|\n"
+                + "\n".join("|  |  |  |  |  |" for _ in range(12))
+            )
+    return (
+        f"---\ntitle: 首页\nowner: operations\nreview: 2027-06-01\n---\n\n# 首页\n\n本手册是{company}办事处营运手册的合成基准版本。\n\n{items}\n\n"
+        "## 登记表与记录表\n\n" + "\n\n".join(records) + "\n"
+    )
 
 
 MARKDOWN_EXTENSIONS = """markdown_extensions:
@@ -314,13 +599,17 @@ def stock_config(pages: list[Page], features: list[str]) -> str:
         + (f"  features:\n{feature_lines}" if features else "")
         + MARKDOWN_EXTENSIONS
         + "plugins:\n  - search:\n      lang: zh\n      separator: '[\\s\\u200b\\-]+'\n"
-          "      jieba_dict_user: search-dictionary.txt\n"
-        + "nav:\n" + nav_yaml(nav(pages, ours=False)) + "\n"
+        "      jieba_dict_user: search-dictionary.txt\n" + "nav:\n" + nav_yaml(nav(pages, ours=False)) + "\n"
     )
 
 
-ROLE_FACTS = {"办事处负责人": "office_head", "前台接待员": "front_desk", "服务工程师": "engineer",
-              "备件管理员": "parts_keeper", "商务内勤": "clerk"}   # facts/roles.yml
+ROLE_FACTS = {
+    "办事处负责人": "office_head",
+    "前台接待员": "front_desk",
+    "服务工程师": "engineer",
+    "备件管理员": "parts_keeper",
+    "商务内勤": "clerk",
+}  # facts/roles.yml
 FACT_USE = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_0-9]+)")
 
 
@@ -357,12 +646,16 @@ def write_facts(root: Path) -> None:
     (root / "facts").mkdir(exist_ok=True)
     for file in sorted((ROOT / "facts").glob("*.yml")):
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        kept = {namespace: {k: v for k, v in values.items() if (namespace, k) in used}
-                for namespace, values in data.items() if isinstance(values, dict)}
+        kept = {
+            namespace: {k: v for k, v in values.items() if (namespace, k) in used}
+            for namespace, values in data.items()
+            if isinstance(values, dict)
+        }
         kept = {namespace: values for namespace, values in kept.items() if values}
         if kept:
-            (root / "facts" / file.name).write_text(yaml.safe_dump(kept, allow_unicode=True, sort_keys=False),
-                                                    encoding="utf-8")
+            (root / "facts" / file.name).write_text(
+                yaml.safe_dump(kept, allow_unicode=True, sort_keys=False), encoding="utf-8"
+            )
 
 
 def write_docs(root: Path, pages: list[Page], forms: dict[str, Form], variant: str) -> None:
@@ -396,7 +689,8 @@ def make_ours(root: Path, pages: list[Page], forms: dict[str, Form], history: bo
     write_docs(root, pages, forms, "ours")
     (root / "docs" / "annex-index.md").write_text(
         "---\ntitle: 附件二 管理索引\nowner: operations\nreview: 2027-06-01\n---\n\n# 附件二 管理索引\n\n按主题词列出的页面。\n\n<!-- material/tags -->\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / "checklists").mkdir(exist_ok=True)
     for form in forms.values():
         (root / "checklists" / f"{form.code.lower()}.yml").write_text(form_yaml(form), encoding="utf-8")
@@ -409,6 +703,7 @@ def make_ours(root: Path, pages: list[Page], forms: dict[str, Form], history: bo
         from opsmanual.data.snapshot import working_tree
         from opsmanual.project import Project
         from opsmanual.publish.archive import write_archive
+
         for k in (1, 2):
             project = Project.load(root)
             write_archive(working_tree(project), project.archive_dir(f"1.{k - 1}"))

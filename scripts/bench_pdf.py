@@ -10,6 +10,7 @@ prints the medians of wall and CPU time, what the edition adds (the difference o
 the differences within a round: the pair shared the machine), the PDF's size and pages, each with its target
 (adds ≤ 30 s to a publish; ≤ 15 MB) and a verdict. The machine is shared and noisy: compare within a run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_corpus as corpus
 
-ADDED_TARGET = 30.0            # seconds the edition may add to a publish (real manual)
-SIZE_TARGET = 15 * 1024 ** 2   # bytes
+ADDED_TARGET = 30.0  # seconds the edition may add to a publish (real manual)
+SIZE_TARGET = 15 * 1024**2  # bytes
 
 
 def real_manual(target: Path) -> Path:
@@ -53,8 +54,14 @@ def build(project: Path, pdf: bool) -> tuple[float, float, Path]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "MANUAL_PDF": "true" if pdf else "false", "MANUAL_DRAFT": "false"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)],
-                            check=False, cwd=project, capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)],
+        check=False,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
@@ -90,32 +97,52 @@ def measure(name: str, project: Path, rounds: int) -> dict:
         for kind, label in (("pdf", "the edition"), ("forms", "Annex 1's forms"), ("kit", "the revision's kit")):
             if info.get(kind):
                 item = info[kind]
-                print(f"      {label}: {item['seconds']:.1f} s, {item['pages']} pages, {item['bytes'] / 1024 ** 2:.1f} MB",
-                      flush=True)
+                print(
+                    f"      {label}: {item['seconds']:.1f} s, {item['pages']} pages, {item['bytes'] / 1024**2:.1f} MB",
+                    flush=True,
+                )
                 parts.setdefault(kind, []).append(item["seconds"])
-        print(f"   round {round_}: without {a[0]:6.1f} s wall ({a[1]:6.1f} s CPU), with {b[0]:6.1f} s wall "
-              f"({b[1]:6.1f} s CPU)", flush=True)
+        print(
+            f"   round {round_}: without {a[0]:6.1f} s wall ({a[1]:6.1f} s CPU), with {b[0]:6.1f} s wall "
+            f"({b[1]:6.1f} s CPU)",
+            flush=True,
+        )
     if pdf is None:
         sys.exit(f"{name}: the build with the edition wrote no manual-*.pdf")
     med = statistics.median
-    return {"name": name, "plain": med(w for w, _, _ in plain), "with": med(w for w, _, _ in with_pdf),
-            "plain_cpu": med(c for _, c, _ in plain), "with_cpu": med(c for _, c, _ in with_pdf),
-            "added": med(added), "size": pdf.stat().st_size, "pages": pdf_pages(pdf), "cores": os.cpu_count(),
-            "edition": med(parts.get("pdf", [0.0])), "kit": med(parts.get("kit", [0.0]))}
+    return {
+        "name": name,
+        "plain": med(w for w, _, _ in plain),
+        "with": med(w for w, _, _ in with_pdf),
+        "plain_cpu": med(c for _, c, _ in plain),
+        "with_cpu": med(c for _, c, _ in with_pdf),
+        "added": med(added),
+        "size": pdf.stat().st_size,
+        "pages": pdf_pages(pdf),
+        "cores": os.cpu_count(),
+        "edition": med(parts.get("pdf", [0.0])),
+        "kit": med(parts.get("kit", [0.0])),
+    }
 
 
 def report(results: list[dict]) -> None:
     print("\n| manual | build without | with the PDF | the PDF adds (median of pairs) | CPU added | PDF size | pages |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['name']} | {r['plain']:.1f} s | {r['with']:.1f} s | {r['with'] - r['plain']:.1f} s ({r['added']:.1f} s) "
-              f"| {r['with_cpu'] - r['plain_cpu']:.1f} s | {r['size'] / 1024 ** 2:.1f} MB | {r['pages']} |")
+        print(
+            f"| {r['name']} | {r['plain']:.1f} s | {r['with']:.1f} s | {r['with'] - r['plain']:.1f} s ({r['added']:.1f} s) "
+            f"| {r['with_cpu'] - r['plain_cpu']:.1f} s | {r['size'] / 1024**2:.1f} MB | {r['pages']} |"
+        )
     real = results[0]
-    print(f"\ntarget: the real manual's PDF edition adds ≤ {ADDED_TARGET:.0f} s: {real['edition']:.1f} s (its own "
-          f"layout and stamping) — {verdict(real['edition'] <= ADDED_TARGET)}; all PDFs of the build together (edition, "
-          f"Annex 1, the revision's kit): {real['added']:.1f} s — {verdict(real['added'] <= ADDED_TARGET)}")
-    print(f"target: the real manual's PDF ≤ {SIZE_TARGET // 1024 ** 2} MB: {real['size'] / 1024 ** 2:.1f} MB — "
-          f"{verdict(real['size'] <= SIZE_TARGET)}")
+    print(
+        f"\ntarget: the real manual's PDF edition adds ≤ {ADDED_TARGET:.0f} s: {real['edition']:.1f} s (its own "
+        f"layout and stamping) — {verdict(real['edition'] <= ADDED_TARGET)}; all PDFs of the build together (edition, "
+        f"Annex 1, the revision's kit): {real['added']:.1f} s — {verdict(real['added'] <= ADDED_TARGET)}"
+    )
+    print(
+        f"target: the real manual's PDF ≤ {SIZE_TARGET // 1024**2} MB: {real['size'] / 1024**2:.1f} MB — "
+        f"{verdict(real['size'] <= SIZE_TARGET)}"
+    )
     print(f"({real['cores']} cores; the edition is laid out in parallel, one process per core)")
 
 
@@ -128,7 +155,9 @@ def main() -> None:
         work = Path(work)
         results = [measure("real manual", real_manual(work / "real"), args.rounds)]
         if args.pages:
-            results.append(measure(f"synthetic, {args.pages} pages", synthetic(work / "synthetic", args.pages), args.rounds))
+            results.append(
+                measure(f"synthetic, {args.pages} pages", synthetic(work / "synthetic", args.pages), args.rounds)
+            )
     report(results)
 
 

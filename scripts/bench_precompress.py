@@ -9,6 +9,7 @@ with each method (the same thread pool as publishing); by default the files unde
 scripts; the search index and the vendored mermaid are left out, zopfli takes minutes on them), every k-th of
 them up to --budget MB; with --all every file. Prints files, bytes before and after, seconds, and zopfli's size and time against gzip -9's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,7 @@ def main() -> int:
     args = parser.parse_args()
     files = [f for f in servable_files(args.folder) if args.all or f.stat().st_size < 200 * 1024]
     total = sum(f.stat().st_size for f in files)
-    if not args.all and total > args.budget * 1e6:     # every k-th file: all kinds, about --budget MB
+    if not args.all and total > args.budget * 1e6:  # every k-th file: all kinds, about --budget MB
         step = -(-total // int(args.budget * 1e6))
         files = files[::step]
     results = {}
@@ -43,8 +44,11 @@ def main() -> int:
                 shutil.copyfile(file, copy)
             results[method] = precompress(target, method)
             s = results[method]
-            print(f"{method:6s}: {s.files} files, {s.plain_bytes / 1e6:.2f} MB → {s.gzip_bytes / 1e6:.3f} MB "
-                  f"({100 * s.gzip_bytes / s.plain_bytes:.1f}%), {s.seconds:.2f} s", flush=True)
+            print(
+                f"{method:6s}: {s.files} files, {s.plain_bytes / 1e6:.2f} MB → {s.gzip_bytes / 1e6:.3f} MB "
+                f"({100 * s.gzip_bytes / s.plain_bytes:.1f}%), {s.seconds:.2f} s",
+                flush=True,
+            )
     g, z = results["gzip"], results["zopfli"]
     print(f"zopfli / gzip -9: size {z.gzip_bytes / g.gzip_bytes:.3f}x, time {z.seconds / g.seconds:.0f}x")
     return 0

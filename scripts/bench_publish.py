@@ -18,6 +18,7 @@ What it does:
 
 The machine is shared (2 cores here): the load average is printed with each run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {False: 15.0, True: 45.0}
 STEP = re.compile(r"^\[(\S+) (\d+)/(\d+)\] (.*)$")
 ENV = {k: v for k, v in os.environ.items() if k not in ("MANUAL_DRAFT", "MIKE_DOCS_VERSION")}
-ENV.update({"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT), "GIT_AUTHOR_NAME": "基准",
-            "GIT_AUTHOR_EMAIL": "bench@manual.invalid", "GIT_COMMITTER_NAME": "基准",
-            "GIT_COMMITTER_EMAIL": "bench@manual.invalid"})
+ENV.update(
+    {
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": str(ROOT),
+        "GIT_AUTHOR_NAME": "基准",
+        "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
+        "GIT_COMMITTER_NAME": "基准",
+        "GIT_COMMITTER_EMAIL": "bench@manual.invalid",
+    }
+)
 ENTRY = """  - version: "1.4"
     kind: 发文修订
     notice: 衡总运〔2026〕40号
@@ -72,12 +80,22 @@ def prepare(work: Path) -> Path:
     repo.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(repo)], input=archive, check=True)
-    for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "发布前的仓库"]):
+    for command in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-qm", "发布前的仓库"],
+    ):
         run(command, repo)
     log("publishing the history once (no PDF editions) …")
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "opsmanual.cli", "publish"], cwd=repo, check=False,
-                            env={**ENV, "MANUAL_PUBLISH_PDF": "0"}, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "opsmanual.cli", "publish"],
+        cwd=repo,
+        check=False,
+        env={**ENV, "MANUAL_PUBLISH_PDF": "0"},
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         sys.exit(f"publishing the history failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     log(f"history published in {time.perf_counter() - started:.0f} s")
@@ -98,15 +116,24 @@ def publish(prepared: Path, target: Path, pdf: bool) -> tuple[float, float, list
     env = {**ENV, "MANUAL_PUBLISH_PDF": "1" if pdf else "0"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "opsmanual.cli", "publish"], cwd=target, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "opsmanual.cli", "publish"],
+        cwd=target,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
     steps: list[tuple[str, float]] = [("启动（Python 和模块载入）", started)]
     output = []
     for line in process.stdout:
         output.append(line)
         match = STEP.match(line.rstrip("\n"))
         if match:
-            steps.append((f"[{match.group(1)} {match.group(2)}/{match.group(3)}] {match.group(4)}", time.perf_counter()))
+            steps.append(
+                (f"[{match.group(1)} {match.group(2)}/{match.group(3)}] {match.group(4)}", time.perf_counter())
+            )
     process.wait()
     ended = time.perf_counter()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -131,8 +158,10 @@ def main() -> int:
                 wall, cpu, steps, output = publish(prepared, work / f"publish-{int(pdf)}", pdf)
                 results[pdf].append((wall, steps))
                 notes = [line.strip() for line in output.splitlines() if "预压缩" in line or "受控版本 PDF：" in line]
-                log(f"round {round_ + 1}, {'with' if pdf else 'without'} the PDF edition: {wall:.1f} s wall, "
-                    f"{cpu:.1f} s CPU (load average before {load:.1f}); " + "; ".join(notes))
+                log(
+                    f"round {round_ + 1}, {'with' if pdf else 'without'} the PDF edition: {wall:.1f} s wall, "
+                    f"{cpu:.1f} s CPU (load average before {load:.1f}); " + "; ".join(notes)
+                )
         ok = True
         for pdf in (False, True):
             walls = [wall for wall, _ in results[pdf]]
@@ -140,9 +169,11 @@ def main() -> int:
             passed = median <= TARGETS[pdf]
             ok = ok and passed
             log("")
-            log(f"publishing 1.4 of the real manual {'WITH' if pdf else 'WITHOUT'} the PDF edition: median {median:.1f} s "
+            log(
+                f"publishing 1.4 of the real manual {'WITH' if pdf else 'WITHOUT'} the PDF edition: median {median:.1f} s "
                 f"(range {min(walls):.1f}–{max(walls):.1f}, {len(walls)} run{'s' if len(walls) > 1 else ''}); "
-                f"target <= {TARGETS[pdf]:g} s: {'PASS' if passed else 'FAIL'}")
+                f"target <= {TARGETS[pdf]:g} s: {'PASS' if passed else 'FAIL'}"
+            )
             wall, steps = results[pdf][len(walls) // 2] if len(walls) > 1 else results[pdf][0]
             for name, seconds in steps:
                 log(f"  {seconds:6.2f} s {100 * seconds / wall:5.1f}%  {name}")

@@ -15,6 +15,7 @@ script only reads the page, every 20 ms). Then twice two saves of the chapter 0.
 first is being built), timed from the first save until the second's words are shown. Prints each time, the
 median of each kind with the target (≤ 0.8 s) and verdict, and the load average.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.8
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -63,18 +70,25 @@ def edit_chapter(repo: Path, marker: str) -> None:
 
 def edit_form(repo: Path, marker: str) -> None:
     form = repo / "checklists" / "sos-02.yml"
-    text = re.sub(r"(instructions:\n  - )(?:基准标记\d+号。)?", rf"\g<1>{marker}", form.read_text(encoding="utf-8"), count=1)
+    text = re.sub(
+        r"(instructions:\n  - )(?:基准标记\d+号。)?", rf"\g<1>{marker}", form.read_text(encoding="utf-8"), count=1
+    )
     form.write_text(text, encoding="utf-8")
 
 
 def edit_register(repo: Path, marker: str) -> None:
     register = repo / "revisions.yml"
-    text = re.sub(r"(\n    summary: )(?:基准标记\d+号。)?", rf"\g<1>{marker}", register.read_text(encoding="utf-8"), count=1)
+    text = re.sub(
+        r"(\n    summary: )(?:基准标记\d+号。)?", rf"\g<1>{marker}", register.read_text(encoding="utf-8"), count=1
+    )
     register.write_text(text, encoding="utf-8")
 
 
-KINDS = [("chapter", "/02-service/", edit_chapter), ("form YAML", "/forms/sos-02/", edit_form),
-         ("register", "/revisions/", edit_register)]
+KINDS = [
+    ("chapter", "/02-service/", edit_chapter),
+    ("form YAML", "/forms/sos-02/", edit_form),
+    ("register", "/revisions/", edit_register),
+]
 
 
 def shown_after(page, marker: str, started: float, timeout: float = 60) -> float:
@@ -97,16 +111,27 @@ def main() -> int:
     repo.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(repo)], input=archive, check=True)
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT), "GIT_AUTHOR_NAME": "基准",
-           "GIT_AUTHOR_EMAIL": "bench@manual.invalid", "GIT_COMMITTER_NAME": "基准",
-           "GIT_COMMITTER_EMAIL": "bench@manual.invalid"}
+    env = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": str(ROOT),
+        "GIT_AUTHOR_NAME": "基准",
+        "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
+        "GIT_COMMITTER_NAME": "基准",
+        "GIT_COMMITTER_EMAIL": "bench@manual.invalid",
+    }
     for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "基准"]):
         subprocess.run(command, cwd=repo, env=env, check=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with open(work / "serve.log", "w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "opsmanual.cli", "serve"], cwd=repo, stdout=log,
-                                  stderr=subprocess.STDOUT, env={**env, "MANUAL_ADDR": f"127.0.0.1:{port}"})
+        server = subprocess.Popen(
+            [sys.executable, "-m", "opsmanual.cli", "serve"],
+            cwd=repo,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**env, "MANUAL_ADDR": f"127.0.0.1:{port}"},
+        )
     times: dict[str, list[float]] = {kind: [] for kind, _, _ in KINDS}
     overlapping: list[float] = []
     number = 0
@@ -114,8 +139,10 @@ def main() -> int:
         started = time.perf_counter()
         if not served(f"{base}/02-service/", 180):
             sys.exit("manual serve did not serve the chapter in 180 s:\n" + (work / "serve.log").read_text()[-3000:])
-        print(f"first build served after {time.perf_counter() - started:.1f} s; load average {os.getloadavg()[0]:.1f}",
-              flush=True)
+        print(
+            f"first build served after {time.perf_counter() - started:.1f} s; load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page()
@@ -139,8 +166,11 @@ def main() -> int:
                 time.sleep(0.3)
                 edit_chapter(repo, f"基准标记{number}号。")
                 overlapping.append(shown_after(page, f"基准标记{number}号。", started))
-                print(f"  overlapping saves: the second of two saves 0.3 s apart shown {overlapping[-1]:.2f} s after "
-                      "the first", flush=True)
+                print(
+                    f"  overlapping saves: the second of two saves 0.3 s apart shown {overlapping[-1]:.2f} s after "
+                    "the first",
+                    flush=True,
+                )
                 time.sleep(6)
             browser.close()
     finally:
@@ -149,15 +179,21 @@ def main() -> int:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
-        shutil.copy(work / "serve.log", ROOT / "test-artefacts" / "bench-serve.log") if (ROOT / "test-artefacts").is_dir() else None
+        shutil.copy(work / "serve.log", ROOT / "test-artefacts" / "bench-serve.log") if (
+            ROOT / "test-artefacts"
+        ).is_dir() else None
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nsave → the open page shows it (manual serve, real manual, Chromium); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\nsave → the open page shows it (manual serve, real manual, Chromium); load average {os.getloadavg()[0]:.1f}"
+    )
     verdicts = []
     for kind, values in times.items():
         median = statistics.median(values)
         verdicts.append(median <= TARGET)
-        print(f"  {kind:9s}: median {median:.2f} s (range {min(values):.2f}–{max(values):.2f}, n={len(values)}); "
-              f"target ≤ {TARGET} s: {'PASS' if median <= TARGET else 'FAIL'}")
+        print(
+            f"  {kind:9s}: median {median:.2f} s (range {min(values):.2f}–{max(values):.2f}, n={len(values)}); "
+            f"target ≤ {TARGET} s: {'PASS' if median <= TARGET else 'FAIL'}"
+        )
     print("  overlapping saves (second shown, from the first save): " + ", ".join(f"{s:.2f} s" for s in overlapping))
     return 0 if all(verdicts) else 1
 

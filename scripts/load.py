@@ -20,6 +20,7 @@ What it does:
 
 wrk and nginx share this machine's cores (2 here): the figures are what one small server does with its own client.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,8 +88,8 @@ class Run:
     label: str
     gzip_static: bool
     workers: int
-    rate: int = 0                  # requests/s offered (wrk's delay()), 0: as fast as nginx answers
-    load: float = 0.0              # the machine's 1-minute load average before the run
+    rate: int = 0  # requests/s offered (wrk's delay()), 0: as fast as nginx answers
+    load: float = 0.0  # the machine's 1-minute load average before the run
     requests: int = 0
     seconds: float = 0.0
     megabytes: float = 0.0
@@ -134,15 +135,28 @@ def publish_scratch(work: Path) -> Path:
     repo.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(repo)], input=archive, check=True)
-    env = {**os.environ, "MANUAL_PUBLISH_PDF": "0", "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT),
-           "GIT_AUTHOR_NAME": "基准", "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
-           "GIT_COMMITTER_NAME": "基准", "GIT_COMMITTER_EMAIL": "bench@manual.invalid"}
+    env = {
+        **os.environ,
+        "MANUAL_PUBLISH_PDF": "0",
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": str(ROOT),
+        "GIT_AUTHOR_NAME": "基准",
+        "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
+        "GIT_COMMITTER_NAME": "基准",
+        "GIT_COMMITTER_EMAIL": "bench@manual.invalid",
+    }
     for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "基准"]):
         subprocess.run(command, cwd=repo, env=env, check=True)
     log("publishing HEAD into a scratch repository (no PDF edition) …")
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "opsmanual.cli", "publish"], check=False, cwd=repo, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "opsmanual.cli", "publish"],
+        check=False,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         sys.exit(f"publish failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     log(f"published in {time.perf_counter() - started:.0f} s")
@@ -153,8 +167,9 @@ def publish_scratch(work: Path) -> Path:
 def mix(tree: Path) -> tuple[list[str], dict[str, int]]:
     """The URL mix, and how many of each kind."""
     latest = tree / "latest"
-    pages = sorted("/latest/" + p.parent.relative_to(latest).as_posix().strip(".") + "/"
-                   for p in latest.rglob("index.html"))
+    pages = sorted(
+        "/latest/" + p.parent.relative_to(latest).as_posix().strip(".") + "/" for p in latest.rglob("index.html")
+    )
     pages = [p.replace("//", "/") for p in pages]
     chapter = next(p for p in sorted(latest.glob("*/index.html")) if p.parent.name[:2].isdigit())
     assets = []
@@ -165,7 +180,7 @@ def mix(tree: Path) -> tuple[list[str], dict[str, int]]:
     assets = sorted(set(assets))
     urls: list[str] = []
     asset_turn = search_turn = 0
-    for index, page in enumerate(pages * 4):     # four rounds of every page
+    for index, page in enumerate(pages * 4):  # four rounds of every page
         urls += [page, "/versions.json"]
         if index % 4 == 0:
             urls.append(assets[asset_turn % len(assets)])
@@ -175,7 +190,12 @@ def mix(tree: Path) -> tuple[list[str], dict[str, int]]:
         if index % 20 == 0:
             urls.append("/latest/search/search_index.json")
             search_turn += 1
-    counts = {"pages": len(pages) * 4, "versions.json": len(pages) * 4, "assets": asset_turn, "search index": search_turn}
+    counts = {
+        "pages": len(pages) * 4,
+        "versions.json": len(pages) * 4,
+        "assets": asset_turn,
+        "search index": search_turn,
+    }
     return urls, counts
 
 
@@ -194,13 +214,22 @@ def check_mix(nginx: Nginx, tree: Path, urls: list[str], precompressed: bool) ->
 
 
 def wrk(nginx: Nginx, script: Path, connections: int, threads: int, duration: int, run: Run) -> Run:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
-               "-s", str(script), nginx.url + "/"]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        nginx.url + "/",
+    ]
     result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=duration + 60)
     line = next((x for x in result.stdout.splitlines() if x.startswith("WRK_RESULT ")), None)
     if line is None:
         sys.exit(f"wrk gave no result:\n{result.stdout}\n{result.stderr}")
-    data = json.loads(line[len("WRK_RESULT "):])
+    data = json.loads(line[len("WRK_RESULT ") :])
     run.requests = data["requests"]
     run.seconds = data["duration_us"] / 1e6
     run.megabytes = data["bytes"] / 1e6
@@ -231,8 +260,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--rate", type=int, default=int(TARGET_RPS * 1.1),
-                        help="requests/s the paced runs offer (default: the target + 10%%)")
+    parser.add_argument(
+        "--rate",
+        type=int,
+        default=int(TARGET_RPS * 1.1),
+        help="requests/s the paced runs offer (default: the target + 10%%)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk (./manual test installs it)")
@@ -243,8 +276,11 @@ def main() -> int:
         if not (tree / "latest").is_dir():
             sys.exit(f"{tree} is not a published tree (no latest/)")
         urls, counts = mix(tree)
-        log(f"tree {tree}; mix of {len(urls)} requests over {len(set(urls))} URLs: "
-            + ", ".join(f"{k} {v}" for k, v in counts.items()) + "; every URL checked before each run")
+        log(
+            f"tree {tree}; mix of {len(urls)} requests over {len(set(urls))} URLs: "
+            + ", ".join(f"{k} {v}" for k, v in counts.items())
+            + "; every URL checked before each run"
+        )
         scripts = {}
         for rate in (0, args.rate):
             scripts[rate] = work / f"mix-{rate}.lua"
@@ -253,19 +289,28 @@ def main() -> int:
         plan += [(True, cores, args.rate), (False, cores, args.rate)]
         runs = []
         for static, workers, rate in plan:
-            label = (f"gzip_static {'on ' if static else 'off'}, {workers} worker{'s' if workers > 1 else ' '}, "
-                     + (f"paced at {rate}/s" if rate else "flat out"))
+            label = f"gzip_static {'on ' if static else 'off'}, {workers} worker{'s' if workers > 1 else ' '}, " + (
+                f"paced at {rate}/s" if rate else "flat out"
+            )
             nginx = LoadNginx(work / f"nginx-{int(static)}-{workers}-{rate}", tree, static, workers).start()
             load = os.getloadavg()[0]
             try:
                 check_mix(nginx, tree, urls, static)
-                run = wrk(nginx, scripts[rate], args.connections, args.threads, args.duration,
-                          Run(label, static, workers, rate=rate, load=load))
+                run = wrk(
+                    nginx,
+                    scripts[rate],
+                    args.connections,
+                    args.threads,
+                    args.duration,
+                    Run(label, static, workers, rate=rate, load=load),
+                )
             finally:
                 nginx.stop()
-            log(f"  {label}: {run.rps:7.0f} responses/s, p50 {run.p50_ms:7.2f} ms, p99 {run.p99_ms:7.2f} ms, "
+            log(
+                f"  {label}: {run.rps:7.0f} responses/s, p50 {run.p50_ms:7.2f} ms, p99 {run.p99_ms:7.2f} ms, "
                 f"max {run.max_ms:7.1f} ms, {run.errors} errors{' (' + run.error_detail + ')' if run.errors else ''}, "
-                f"{run.megabytes / run.seconds:6.1f} MB/s; load average before {load:.1f}")
+                f"{run.megabytes / run.seconds:6.1f} MB/s; load average before {load:.1f}"
+            )
             runs.append(run)
         return report(runs, cores, args)
     finally:
@@ -279,31 +324,47 @@ def report(runs: list[Run], cores: int, args) -> int:
     flat, paced = find(True, cores, False), find(True, cores, True)
     base_flat, base_paced = find(False, cores, False), find(False, cores, True)
     log("")
-    log(f"cores: {cores} (wrk's {args.threads} threads and nginx share them; other work on the machine too: see the "
+    log(
+        f"cores: {cores} (wrk's {args.threads} threads and nginx share them; other work on the machine too: see the "
         f"load averages); {args.connections} connections, {args.duration} s per run, nginx worker_processes = cores "
-        f"(Debian's 'auto')")
+        f"(Debian's 'auto')"
+    )
     rows = [
         ("responses/s, flat out", f">= {TARGET_RPS}", f"{flat.rps:.0f}", flat.rps >= TARGET_RPS),
-        (f"p99 ms at {paced.rps:.0f} responses/s (paced)", f"<= {TARGET_P99_MS:g}", f"{paced.p99_ms:.2f}",
-         paced.p99_ms <= TARGET_P99_MS and paced.rps >= TARGET_RPS),
+        (
+            f"p99 ms at {paced.rps:.0f} responses/s (paced)",
+            f"<= {TARGET_P99_MS:g}",
+            f"{paced.p99_ms:.2f}",
+            paced.p99_ms <= TARGET_P99_MS and paced.rps >= TARGET_RPS,
+        ),
         ("p99 ms, flat out (saturated: for the record)", "-", f"{flat.p99_ms:.2f}", None),
-        ("errors, all gzip_static runs", f"{TARGET_ERRORS}", f"{sum(r.errors for r in runs if r.gzip_static)}",
-         sum(r.errors for r in runs if r.gzip_static) == TARGET_ERRORS),
+        (
+            "errors, all gzip_static runs",
+            f"{TARGET_ERRORS}",
+            f"{sum(r.errors for r in runs if r.gzip_static)}",
+            sum(r.errors for r in runs if r.gzip_static) == TARGET_ERRORS,
+        ),
     ]
     log(f"{'figure (gzip_static on, as shipped)':<48}{'target':>10}{'measured':>10}  verdict")
     for name, target, measured, ok in rows:
         log(f"{name:<48}{target:>10}{measured:>10}  {'-' if ok is None else verdict(ok)}")
-    log(f"baseline gzip_static off (on-the-fly gzip -6, same run): flat out {base_flat.rps:.0f} responses/s, "
+    log(
+        f"baseline gzip_static off (on-the-fly gzip -6, same run): flat out {base_flat.rps:.0f} responses/s, "
         f"p99 {base_flat.p99_ms:.2f} ms, {base_flat.errors} errors; paced at {args.rate}/s: {base_paced.rps:.0f} "
-        f"responses/s, p99 {base_paced.p99_ms:.2f} ms, {base_paced.errors} errors")
+        f"responses/s, p99 {base_paced.p99_ms:.2f} ms, {base_paced.errors} errors"
+    )
     if base_flat.rps:
-        log(f"ratio precompressed / on-the-fly: responses/s flat out {flat.rps / base_flat.rps:.1f}x; "
-            f"p99 paced {paced.p99_ms / base_paced.p99_ms:.3f}x")
+        log(
+            f"ratio precompressed / on-the-fly: responses/s flat out {flat.rps / base_flat.rps:.1f}x; "
+            f"p99 paced {paced.p99_ms / base_paced.p99_ms:.3f}x"
+        )
     if cores > 1:
         for static in (True, False):
             one, every = find(static, 1, False), find(static, cores, False)
-            log(f"scaling gzip_static {'on ' if static else 'off'}: 1 -> {cores} workers, flat out: "
-                f"{one.rps:.0f} -> {every.rps:.0f} responses/s ({every.rps / one.rps:.2f}x)")
+            log(
+                f"scaling gzip_static {'on ' if static else 'off'}: 1 -> {cores} workers, flat out: "
+                f"{one.rps:.0f} -> {every.rps:.0f} responses/s ({every.rps / one.rps:.2f}x)"
+            )
     return 0 if all(ok for *_, ok in rows if ok is not None) else 1
 
 

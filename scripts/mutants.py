@@ -14,6 +14,7 @@ data model's classes (Version, Revision, Register) are reported, not fatal.
     python scripts/mutants.py --again    # keep mutmut's cache: only mutants without a verdict are run
     python scripts/mutants.py --report   # only report the last run
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,7 @@ NOT_KILLED = {"survived", "no tests", "suspicious", "skipped", "check was interr
 def mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
     # the tests must import the mutated copy in mutants/, not the installed package
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return subprocess.run([str(MUTMUT), *args], cwd=ROOT, env=env, text=True, check=False,
-                          capture_output=capture)
+    return subprocess.run([str(MUTMUT), *args], cwd=ROOT, env=env, text=True, check=False, capture_output=capture)
 
 
 def results() -> dict[str, str]:
@@ -68,8 +68,10 @@ def report(verdicts: dict[str, str]) -> int:
     print(f"{'module':32} {'mutants':>8} {'killed':>8} {'survived':>9} {'no tests':>9} {'other':>6}")
     for module, counts in sorted(by_module.items()):
         other = sum(n for s, n in counts.items() if s not in {"killed", "survived", "no tests"})
-        print(f"{module:32} {sum(counts.values()):8} {counts['killed']:8} {counts['survived']:9} "
-              f"{counts['no tests']:9} {other:6}")
+        print(
+            f"{module:32} {sum(counts.values()):8} {counts['killed']:8} {counts['survived']:9} "
+            f"{counts['no tests']:9} {other:6}"
+        )
     survivors = sorted(name for name, status in verdicts.items() if status in NOT_KILLED)
     fatal = [name for name in survivors if guarded(name)]
     for name in survivors:

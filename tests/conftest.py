@@ -8,6 +8,7 @@ into a scratch repository (`history`). The first process that needs one makes it
 shared temporary folder; the others wait for it and read it. The history takes two minutes, so it is started
 in the background when the run starts, and the tests that read it are run last.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,33 @@ ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 # Debian's Chromium, never a downloaded browser; the flags keep it from reaching for Google's hosts.
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
-PROJECT_FILES = ("docs", "checklists", "facts", "overrides", "history", "mkdocs.yml", "revisions.yml", "roster.yml",
-                 "search-dictionary.txt", ".gitignore")
-GIT_IDENTITY = {"GIT_AUTHOR_NAME": "总部编辑", "GIT_AUTHOR_EMAIL": "editor@manual.invalid",
-                "GIT_COMMITTER_NAME": "总部编辑", "GIT_COMMITTER_EMAIL": "editor@manual.invalid"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+PROJECT_FILES = (
+    "docs",
+    "checklists",
+    "facts",
+    "overrides",
+    "history",
+    "mkdocs.yml",
+    "revisions.yml",
+    "roster.yml",
+    "search-dictionary.txt",
+    ".gitignore",
+)
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "总部编辑",
+    "GIT_AUTHOR_EMAIL": "editor@manual.invalid",
+    "GIT_COMMITTER_NAME": "总部编辑",
+    "GIT_COMMITTER_EMAIL": "editor@manual.invalid",
+}
 ENV = {"NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1", **GIT_IDENTITY}
 # The tests of how publishing refuses, resumes and pushes publish without the PDF edition (opsmanual/publish/
 # faults.py); those of the edition and of the published tree publish with it (FULL).
@@ -59,16 +81,24 @@ def mini_project(target: Path) -> Path:
     shutil.copytree(ROOT / "overrides", target / "overrides")
     shutil.copy2(ROOT / ".gitignore", target / ".gitignore")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    nav = ("nav:\n  - 手册使用说明: index.md\n  - 第二章 服务: 02-service.md\n  - 附件一 表格汇编: forms/index.md\n"
-           "  - 修订管理: revisions/index.md\n")
+    nav = (
+        "nav:\n  - 手册使用说明: index.md\n  - 第二章 服务: 02-service.md\n  - 附件一 表格汇编: forms/index.md\n"
+        "  - 修订管理: revisions/index.md\n"
+    )
     config = config[: config.index("\nnav:\n") + 1] + nav
     (target / "mkdocs.yml").write_text(config, encoding="utf-8")
     return target
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
-    result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=repo, capture_output=True, text=True,
-                            env={**os.environ, **GIT_IDENTITY}, check=False)
+    result = subprocess.run(
+        ["git", "-c", "core.quotepath=off", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_IDENTITY},
+        check=False,
+    )
     if check:
         assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
     return result.stdout.strip()
@@ -88,15 +118,28 @@ def commit(repo: Path, message: str) -> None:
 
 def manual(repo: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     """The `manual` command in a repository, as an editor runs it."""
-    return subprocess.run([sys.executable, "-m", "opsmanual.cli", *args], cwd=repo, capture_output=True, text=True,
-                          env={**os.environ, **ENV, **QUICK, **(env or {})}, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "opsmanual.cli", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV, **QUICK, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
 
 
 def build(project: Path, site: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """mkdocs build --strict of a project folder; returns the finished process (not checked)."""
     site = site or project / "site"
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                          cwd=project, capture_output=True, text=True, env={**os.environ, **ENV, **(env or {})}, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV, **(env or {})},
+        check=False,
+    )
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -112,17 +155,31 @@ def add_entry(project: Path, entry: str) -> None:
     register.write_text(text.replace("revisions:\n", "revisions:\n" + entry, 1), encoding="utf-8")
 
 
-def entry(version: str, changes: dict[str, str], *, kind: str = "发文修订", notice: str | None = None,
-          issued: str = "2025-09-10", effective: str = "2025-10-01", supersedes: str | None = None,
-          retrain: str = "[前台接待员]", prepared: str = "售后服务中心 林涛", reviewed: str = "运营管理部 周敏",
-          approved: str = "销售总部副总经理 何建华") -> str:
-    notice_line = f"    notice: {notice or '衡总运〔2025〕' + version.replace('.', '') + '号'}\n" if kind == "发文修订" else ""
-    supersedes_line = f"    supersedes: \"{supersedes}\"\n" if supersedes else ""
+def entry(
+    version: str,
+    changes: dict[str, str],
+    *,
+    kind: str = "发文修订",
+    notice: str | None = None,
+    issued: str = "2025-09-10",
+    effective: str = "2025-10-01",
+    supersedes: str | None = None,
+    retrain: str = "[前台接待员]",
+    prepared: str = "售后服务中心 林涛",
+    reviewed: str = "运营管理部 周敏",
+    approved: str = "销售总部副总经理 何建华",
+) -> str:
+    notice_line = (
+        f"    notice: {notice or '衡总运〔2025〕' + version.replace('.', '') + '号'}\n" if kind == "发文修订" else ""
+    )
+    supersedes_line = f'    supersedes: "{supersedes}"\n' if supersedes else ""
     lines = "".join(f"      - page: {page}\n        description: {text}\n" for page, text in changes.items())
-    return (f"  - version: \"{version}\"\n    kind: {kind}\n{notice_line}    issued: {issued}\n    effective: {effective}\n"
-            f"    summary: 第{version}版的修订概要。\n    reason: 第{version}版的修订原因。\n    prepared_by: {prepared}\n"
-            f"    reviewed_by: {reviewed}\n    approved_by: {approved}\n    retrain: {retrain}\n{supersedes_line}"
-            f"    changes:\n{lines}")
+    return (
+        f'  - version: "{version}"\n    kind: {kind}\n{notice_line}    issued: {issued}\n    effective: {effective}\n'
+        f"    summary: 第{version}版的修订概要。\n    reason: 第{version}版的修订原因。\n    prepared_by: {prepared}\n"
+        f"    reviewed_by: {reviewed}\n    approved_by: {approved}\n    retrain: {retrain}\n{supersedes_line}"
+        f"    changes:\n{lines}"
+    )
 
 
 def text_of(html: str) -> str:
@@ -150,8 +207,10 @@ def pdf_bands(pdf: Path, top: float, bottom: float) -> list[dict]:
     for page in document:
         width, height = page.get_size()
         text = page.get_textpage()
-        header, body, footer = (text.get_text_bounded(0, low, width, high).strip()
-                                for low, high in ((height - top, height), (bottom, height - top), (0, bottom)))
+        header, body, footer = (
+            text.get_text_bounded(0, low, width, high).strip()
+            for low, high in ((height - top, height), (bottom, height - top), (0, bottom))
+        )
         left = min((text.get_rect(i)[0] for i in range(text.count_rects())), default=None)
         pages.append({"width": width, "height": height, "header": header, "body": body, "footer": footer, "left": left})
     document.close()
@@ -213,8 +272,9 @@ def publish_history(folder: Path) -> dict:
     """The shipped history (1.0, 1.1, 1.2 from history/, the newest from the working tree) published into a
     scratch clone with the documented command, and its gh-pages checked out as a web server would have it."""
     repo = folder / "repo"
-    skipped = shutil.ignore_patterns(".venv", "node_modules", "__pycache__", ".git", "test-artefacts", ".cache",
-                                     "*.egg-info")
+    skipped = shutil.ignore_patterns(
+        ".venv", "node_modules", "__pycache__", ".git", "test-artefacts", ".cache", "*.egg-info"
+    )
 
     def ignore(parent, names):  # the built /site/ of the root, not opsmanual/site/ (the package's own code)
         return set(skipped(parent, names)) | ({"site"} if Path(parent) == ROOT else set())
@@ -225,8 +285,13 @@ def publish_history(folder: Path) -> dict:
     tree = folder / "tree"
     if result.returncode == 0:
         git(folder, "clone", "--quiet", "--branch", "gh-pages", "--single-branch", str(repo), str(tree))
-    return {"repo": str(repo), "tree": str(tree), "output": result.stdout, "errors": result.stderr,
-            "returncode": result.returncode}
+    return {
+        "repo": str(repo),
+        "tree": str(tree),
+        "output": result.stdout,
+        "errors": result.stderr,
+        "returncode": result.returncode,
+    }
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -259,10 +324,10 @@ def pytest_sessionfinish(session):
         thread.join()
 
 
-
 @pytest.fixture(scope="session")
 def mini_published_template(pytestconfig) -> Path:
     """A small manual's repository in which 1.0 was published (without the PDF edition): made once per run."""
+
     def make(folder: Path) -> dict:
         repo = init_repo(mini_project(folder / "repo"))
         result = manual(repo, "publish")
@@ -282,6 +347,7 @@ def mini_published(mini_published_template, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def real_site(pytestconfig) -> Path:
     """One strict build of the real manual, shared by the tests that only read it."""
+
     def make(folder: Path) -> dict:
         result = build(ROOT, folder / "site")
         return {"site": str(folder / "site"), "errors": result.stderr, "returncode": result.returncode}

@@ -3,6 +3,7 @@ marked "deploy:" replaced: port, folder, auth include) inside a small wrapper th
 /etc/nginx/nginx.conf, in the foreground on a free loopback port, with pid, logs and temp files in a test folder;
 and plain HTTP requests that keep redirects and bodies as sent.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -28,7 +29,7 @@ DEPLOY_CONF = ROOT / "deploy" / "nginx.conf"
 # The lines of deploy/nginx.conf that differ between a server and this test: the shipped line -> the
 # test's. Everything else (caching, gzip, 404, redirect, headers, auth include) is served as shipped.
 DEPLOY_LINES = {
-    "listen 80;": 'listen 127.0.0.1:{port};',
+    "listen 80;": "listen 127.0.0.1:{port};",
     "root /var/www/opsmanual;": 'root "{root}";',
     "include /etc/nginx/opsmanual.d/*.conf;": 'include "{include}/*.conf";',
 }
@@ -57,6 +58,7 @@ http {{
 
 # -- nginx with the shipped configuration --------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -76,19 +78,27 @@ def render_server_conf(port: int, root: Path, include: Path) -> str:
 class Nginx:
     folder: Path
     site: Path
-    auth: str | None = None        # the content of opsmanual.d/auth.conf, or no auth
+    auth: str | None = None  # the content of opsmanual.d/auth.conf, or no auth
     port: int = 0
     process: subprocess.Popen | None = None
-    check: str = ""                # what `nginx -t` said about the configuration
-    users: dict = field(default_factory=dict)   # user -> password, when auth is configured
+    check: str = ""  # what `nginx -t` said about the configuration
+    users: dict = field(default_factory=dict)  # user -> password, when auth is configured
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self, *args: str) -> list[str]:
-        return [NGINX, "-p", f"{self.folder}/", "-e", str(self.folder / "error.log"),
-                "-c", str(self.folder / "nginx.conf"), *args]
+        return [
+            NGINX,
+            "-p",
+            f"{self.folder}/",
+            "-e",
+            str(self.folder / "error.log"),
+            "-c",
+            str(self.folder / "nginx.conf"),
+            *args,
+        ]
 
     def configure(self, port: int) -> None:
         self.port = port
@@ -97,7 +107,8 @@ class Nginx:
         if self.auth:
             (self.folder / "opsmanual.d" / "auth.conf").write_text(self.auth, encoding="utf-8")
         (self.folder / "conf.d" / "opsmanual.conf").write_text(
-            render_server_conf(port, self.site, self.folder / "opsmanual.d"), encoding="utf-8")
+            render_server_conf(port, self.site, self.folder / "opsmanual.d"), encoding="utf-8"
+        )
         user = "user root;\n" if os.geteuid() == 0 else ""
         (self.folder / "nginx.conf").write_text(WRAPPER.format(user=user, dir=self.folder), encoding="utf-8")
 
@@ -124,7 +135,7 @@ class Nginx:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)    # fast shutdown: the master stops its workers
+            self.process.send_signal(signal.SIGTERM)  # fast shutdown: the master stops its workers
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
@@ -133,6 +144,7 @@ class Nginx:
 
 
 # -- HTTP without a browser -----------------------------------------------------------------------
+
 
 @dataclass
 class Response:
@@ -146,7 +158,7 @@ class Response:
 
 class _KeepRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
-        return None                     # a 301/302 is the answer under test, not a step
+        return None  # a 301/302 is the answer under test, not a step
 
 
 _OPENER = urllib.request.build_opener(_KeepRedirects)
@@ -172,8 +184,9 @@ def apr1(password: str) -> str:
     """What `openssl passwd -apr1` (the way deploy/nginx.conf documents) writes; {PLAIN} without openssl."""
     if not shutil.which("openssl"):
         return "{PLAIN}" + password
-    hashed = subprocess.run(["openssl", "passwd", "-apr1", "-stdin"], input=password, capture_output=True,
-                            text=True, check=True).stdout.strip()
+    hashed = subprocess.run(
+        ["openssl", "passwd", "-apr1", "-stdin"], input=password, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert hashed.startswith("$apr1$")
     return hashed
 
@@ -181,6 +194,7 @@ def apr1(password: str) -> str:
 def bcrypt(password: str) -> str | None:
     """What `htpasswd -B` (apache2-utils) writes, made with the C library's crypt(); None if it has no bcrypt."""
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
@@ -192,13 +206,12 @@ def bcrypt(password: str) -> str | None:
     return "$2y$" + crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH))[4:]
 
 
-
-
 def basic(user: str, password: str) -> dict:
     return {"Authorization": "Basic " + b64encode(f"{user}:{password}".encode()).decode()}
 
 
 # -- the manual's own servers (`manual serve`, `manual preview`) ----------------------------------------
+
 
 def get(url: str, timeout: float = 5) -> str:
     with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -225,8 +238,13 @@ class ManualServer:
         self.port = free_port()
         self.log_file = folder.parent / f"server-{self.port}.log"
         self.log = open(self.log_file, "w")  # noqa: SIM115 - the server's output while it runs
-        self.process = subprocess.Popen([sys.executable, "-m", "opsmanual.cli", *args], cwd=folder, stdout=self.log,
-                                        stderr=subprocess.STDOUT, env={**os.environ, **ENV, "MANUAL_ADDR": f"127.0.0.1:{self.port}"})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "opsmanual.cli", *args],
+            cwd=folder,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **ENV, "MANUAL_ADDR": f"127.0.0.1:{self.port}"},
+        )
 
     @property
     def url(self) -> str:

@@ -1,6 +1,7 @@
 """The built site: the real manual builds strictly and is what its readers need (Chinese interface, no foreign
 request, Chinese anchors and search, the pages generated from the data); every register field is escaped in every
 output; document control fails the strict build and only marks a draft."""
+
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 # -- the real manual ------------------------------------------------------------------------------------
+
 
 def test_the_real_manual_builds_strictly(real_site):
     assert (real_site / "index.html").is_file() and (real_site / "404.html").is_file()
@@ -63,17 +65,27 @@ def test_every_checklist_item_and_record_column_is_in_the_search_index(real_site
     shown = 0
     for code in codes:
         page = lxml_html.fromstring((real_site / "forms" / code / "index.html").read_text(encoding="utf-8"))
-        expected = [words(cell.text_content()) for cell in page.xpath(
-            "//tr[contains(@class, 'manual-checklist__item')]/td[position() = 2 or position() = 3]"
-            " | //table[contains(@class, 'manual-record')]/thead//th")]
+        expected = [
+            words(cell.text_content())
+            for cell in page.xpath(
+                "//tr[contains(@class, 'manual-checklist__item')]/td[position() = 2 or position() = 3]"
+                " | //table[contains(@class, 'manual-record')]/thead//th"
+            )
+        ]
         expected = [e for e in expected if e]
         assert expected, f"forms/{code}/: no checklist item or record column found in the page"
-        indexed = words(" ".join(d["title"] + " " + d["text"] for d in docs if d["location"].split("#")[0] == f"forms/{code}/"))
+        indexed = words(
+            " ".join(d["title"] + " " + d["text"] for d in docs if d["location"].split("#")[0] == f"forms/{code}/")
+        )
         missing = [e for e in expected if e not in indexed]
         assert not missing, f"forms/{code}/: not in the search index: {missing[:5]}"
         # and in the chapter that shows the form, which the search ranks first
-        chapter = yaml.safe_load((ROOT / "checklists" / f"{code}.yml").read_text(encoding="utf-8"))["page"].removesuffix(".md")
-        if chapter == "index" or not re.search(rf'data-code="?{code.upper()}\b', (real_site / chapter / "index.html").read_text(encoding="utf-8")):
+        chapter = yaml.safe_load((ROOT / "checklists" / f"{code}.yml").read_text(encoding="utf-8"))[
+            "page"
+        ].removesuffix(".md")
+        if chapter == "index" or not re.search(
+            rf'data-code="?{code.upper()}\b', (real_site / chapter / "index.html").read_text(encoding="utf-8")
+        ):
             continue  # the chapter names the form without showing it
         shown += 1
         indexed = words(" ".join(d["text"] for d in docs if d["location"].split("#")[0] == f"{chapter}/"))
@@ -89,9 +101,15 @@ def test_company_names_come_from_the_facts(real_site):
 
 
 def test_the_generated_pages_exist(real_site):
-    for path, words in (("forms/index.html", "表格汇编"), ("revisions/index.html", "更新记录表"), ("roles/index.html", "岗位指南"),
-                        ("escalation/index.html", "上报矩阵"), ("retention/index.html", "保存"), ("calendar/index.html", "每日"),
-                        ("glossary/index.html", "术语表")):
+    for path, words in (
+        ("forms/index.html", "表格汇编"),
+        ("revisions/index.html", "更新记录表"),
+        ("roles/index.html", "岗位指南"),
+        ("escalation/index.html", "上报矩阵"),
+        ("retention/index.html", "保存"),
+        ("calendar/index.html", "每日"),
+        ("glossary/index.html", "术语表"),
+    ):
         assert words in text_of((real_site / path).read_text(encoding="utf-8")), path
 
 
@@ -109,20 +127,37 @@ def test_the_published_build_is_not_a_draft(real_site):
 
 # -- the register is escaped in every output -----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory) -> Path:
     """A repository whose 1.1 entry has markup in every free-text field, and a withdrawal with markup too."""
     repo = init_repo(mini_project(tmp_path_factory.mktemp("injected") / "repo"))
     assert manual(repo, "publish").returncode == 0
     edit(repo / "facts" / "rules.yml", "value: 3, unit: 声", "value: 2, unit: 声")
-    text = entry("1.1", {"02-service.md": f"接听时限改为2声{PAYLOAD}"}, notice=f"衡总运{PAYLOAD}", supersedes="1.0",
-                 effective="2027-06-01")
-    text = text.replace("summary: 第1.1版的修订概要。", f"summary: 概要{PAYLOAD}").replace("reason: 第1.1版的修订原因。", f"reason: 原因{PAYLOAD}")
-    add_entry(repo, text.replace(f": 衡总运{PAYLOAD}", f": '衡总运{PAYLOAD}'").replace(f": 接听时限改为2声{PAYLOAD}", f": '接听时限改为2声{PAYLOAD}'")
-              .replace(f": 概要{PAYLOAD}", f": '概要{PAYLOAD}'").replace(f": 原因{PAYLOAD}", f": '原因{PAYLOAD}'"))
-    withdrawal = (f"withdrawals:\n  - version: \"1.1\"\n    notice: '撤{PAYLOAD}'\n    date: 2026-12-05\n"
-                  f"    reason: '撤回的原因写在这里{PAYLOAD}'\n    approved_by: 何建华\n")
-    (repo / "revisions.yml").write_text((repo / "revisions.yml").read_text(encoding="utf-8") + withdrawal, encoding="utf-8")
+    text = entry(
+        "1.1",
+        {"02-service.md": f"接听时限改为2声{PAYLOAD}"},
+        notice=f"衡总运{PAYLOAD}",
+        supersedes="1.0",
+        effective="2027-06-01",
+    )
+    text = text.replace("summary: 第1.1版的修订概要。", f"summary: 概要{PAYLOAD}").replace(
+        "reason: 第1.1版的修订原因。", f"reason: 原因{PAYLOAD}"
+    )
+    add_entry(
+        repo,
+        text.replace(f": 衡总运{PAYLOAD}", f": '衡总运{PAYLOAD}'")
+        .replace(f": 接听时限改为2声{PAYLOAD}", f": '接听时限改为2声{PAYLOAD}'")
+        .replace(f": 概要{PAYLOAD}", f": '概要{PAYLOAD}'")
+        .replace(f": 原因{PAYLOAD}", f": '原因{PAYLOAD}'"),
+    )
+    withdrawal = (
+        f"withdrawals:\n  - version: \"1.1\"\n    notice: '撤{PAYLOAD}'\n    date: 2026-12-05\n"
+        f"    reason: '撤回的原因写在这里{PAYLOAD}'\n    approved_by: 何建华\n"
+    )
+    (repo / "revisions.yml").write_text(
+        (repo / "revisions.yml").read_text(encoding="utf-8") + withdrawal, encoding="utf-8"
+    )
     commit(repo, "带标记的修订")
     site = repo.parent / "site"
     result = build(repo, site)
@@ -130,20 +165,34 @@ def injected(tmp_path_factory) -> Path:
     return site
 
 
-OUTPUTS = {"register": "revisions/index.html", "page history": "02-service/index.html",
-           "what changed": "revisions/1.1/index.html", "chapter redline": "revisions/1.1/02-service/index.html",
-           "kit": "revisions/1.1-kit/index.html"}
-FIELDS = {"summary": "概要", "reason": "原因", "description": "接听时限改为2声", "notice": "衡总运",
-          "withdrawal reason": "撤回的原因写在这里", "withdrawal notice": "撤"}
-SHOWN = {"register": {"summary", "reason", "description", "notice", "withdrawal reason", "withdrawal notice"},
-         "page history": {"description"}, "what changed": {"summary", "reason", "description", "notice", "withdrawal reason"},
-         "chapter redline": {"description"}, "kit": {"summary", "reason", "description", "notice"}}
+OUTPUTS = {
+    "register": "revisions/index.html",
+    "page history": "02-service/index.html",
+    "what changed": "revisions/1.1/index.html",
+    "chapter redline": "revisions/1.1/02-service/index.html",
+    "kit": "revisions/1.1-kit/index.html",
+}
+FIELDS = {
+    "summary": "概要",
+    "reason": "原因",
+    "description": "接听时限改为2声",
+    "notice": "衡总运",
+    "withdrawal reason": "撤回的原因写在这里",
+    "withdrawal notice": "撤",
+}
+SHOWN = {
+    "register": {"summary", "reason", "description", "notice", "withdrawal reason", "withdrawal notice"},
+    "page history": {"description"},
+    "what changed": {"summary", "reason", "description", "notice", "withdrawal reason"},
+    "chapter redline": {"description"},
+    "kit": {"summary", "reason", "description", "notice"},
+}
 
 
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_every_register_field_is_escaped(injected, output):
     html = (injected / OUTPUTS[output]).read_text(encoding="utf-8")
-    assert "<script>alert" not in html and "<img src=x" not in html and "<img src=\"x\"" not in html
+    assert "<script>alert" not in html and "<img src=x" not in html and '<img src="x"' not in html
     words = text_of(html)
     for field in SHOWN[output]:
         assert f"{FIELDS[field]}{PAYLOAD}" in words, f"{output}: {field} is not shown as text"
@@ -158,6 +207,7 @@ def test_the_search_index_holds_the_markup_as_text(injected):
 
 
 # -- document control in the build -----------------------------------------------------------------------
+
 
 def test_an_unregistered_change_fails_the_strict_build_and_marks_the_draft(mini_repo):
     assert manual(mini_repo, "publish").returncode == 0

@@ -1,6 +1,7 @@
 """The editor's commands: every one in --help, Chinese messages without a traceback, `preview` serving the
 published versions, and `serve` that stays up whatever is wrong with a page, a macro or a YAML file; the code
 passes ruff."""
+
 from __future__ import annotations
 
 import os
@@ -17,11 +18,21 @@ COMMANDS = tuple(next(action for action in parser()._actions if action.dest == "
 
 
 def test_the_code_passes_ruff():
-    """ruff's lint (pyproject.toml, [tool.ruff]) over the package, the tests and the scripts, so CI runs it."""
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
-                             "opsmanual", "tests", "scripts"], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "All checks passed" in result.stdout
+    """ruff's lint and format check (pyproject.toml, [tool.ruff]) over the package, the tests and the scripts, so CI
+    runs them."""
+    for command, passed in (
+        (["check", "--output-format", "concise"], "All checks passed"),
+        (["format", "--check"], "already formatted"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--no-cache", "opsmanual", "tests", "scripts"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert passed in result.stdout, result.stdout
 
 
 def test_every_command_is_in_the_help_and_the_readme_agrees():
@@ -29,7 +40,9 @@ def test_every_command_is_in_the_help_and_the_readme_agrees():
     result = manual(ROOT, "--help")
     assert result.returncode == 0
     for command in COMMANDS:
-        assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE), f"{command} missing from --help:\n{result.stdout}"
+        assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE), (
+            f"{command} missing from --help:\n{result.stdout}"
+        )
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in COMMANDS:
         assert f"./manual {command}" in readme, f"README does not show ./manual {command}"
@@ -51,8 +64,14 @@ def test_validate_reports_in_chinese_with_file_line_and_field(mini):
 
 
 def test_outside_a_manual_it_says_where_to_run(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "opsmanual.cli", "validate"], cwd=tmp_path, capture_output=True, text=True,
-                            env={**os.environ, **ENV}, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "opsmanual.cli", "validate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        check=False,
+    )
     assert result.returncode == 1 and "找不到手册" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -66,6 +85,7 @@ def test_changes_lists_what_changed_for_the_register(mini_repo):
 
 
 # -- servers ------------------------------------------------------------------------------------------
+
 
 def test_preview_serves_every_published_version(mini_repo):
     assert manual(mini_repo, "publish").returncode == 0
@@ -94,7 +114,7 @@ def test_serve_survives_a_wrong_macro_and_a_broken_yaml_and_recovers_by_itself(m
         page.write_text(good_page.replace('{{ form("OPS-01") }}', '{{ form("OPS-99") }}'), encoding="utf-8")
         error = wait_for(f"{server.url}/02-service/", lambda t: "草稿预览暂时无法生成" in t)
         assert "OPS-99" in error and "02-service.md" in error
-        assert "草稿预览暂时无法生成" in get(f"{server.url}/index.html")     # every page says so, none hangs
+        assert "草稿预览暂时无法生成" in get(f"{server.url}/index.html")  # every page says so, none hangs
         page.write_text(good_page, encoding="utf-8")
         wait_for(f"{server.url}/02-service/", lambda t: "营业前检查表" in t and "无法生成" not in t)
         form.write_text(good_form.replace("kind: checklist", "kind: checklist\n  bad: [unclosed"), encoding="utf-8")

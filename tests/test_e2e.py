@@ -11,6 +11,7 @@ or a Content-Security-Policy refusal fails the test. axe-core (npm, package.json
 Screenshots go to test-artefacts/e2e/ (or $MANUAL_ARTEFACTS/e2e/).
 Run alone:  ./manual test -m e2e
 """
+
 from __future__ import annotations
 
 import datetime
@@ -36,16 +37,19 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Readers type the intranet host name of mkdocs.yml's site_url, on port 80. The browser is told that this name is
 # the test's nginx (Chromium's host resolver rules), so that every URL is the one readers have; Material's
 # instant navigation, for one, only follows links whose host and port are those of its sitemap.
-HOST = urlsplit(re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.MULTILINE).group(1)).hostname
+HOST = urlsplit(
+    re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.MULTILINE).group(1)
+).hostname
 ORIGIN = f"http://{HOST}"
 QUERIES = Path(__file__).parent / "data" / "search_queries.yml"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-FIRST_VIEW_LIMIT = 150 * 1024     # bytes over the wire (gzip) for a page opened with an empty cache (issue 15.6)
-SEARCH_TARGET = 0.95              # top-3 hit rate of the search benchmark (issue 15.2)
+FIRST_VIEW_LIMIT = 150 * 1024  # bytes over the wire (gzip) for a page opened with an empty cache (issue 15.6)
+SEARCH_TARGET = 0.95  # top-3 hit rate of the search benchmark (issue 15.2)
 
 
 # -- what was published ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Published:
@@ -57,8 +61,9 @@ class Published:
 @dataclass(frozen=True)
 class Tree:
     """The published tree and the days the tests read it on, from its own versions.json."""
+
     root: Path
-    versions: tuple[Published, ...]          # newest first
+    versions: tuple[Published, ...]  # newest first
 
     @property
     def newest(self) -> Published:
@@ -88,8 +93,11 @@ class Tree:
 def tree(request) -> Tree:
     """The published tree: the `history` fixture's, or (while working on these tests) a gh-pages checkout
     published beforehand and named by $MANUAL_E2E_TREE."""
-    root = Path(os.environ["MANUAL_E2E_TREE"]) if os.environ.get("MANUAL_E2E_TREE") \
+    root = (
+        Path(os.environ["MANUAL_E2E_TREE"])
+        if os.environ.get("MANUAL_E2E_TREE")
         else request.getfixturevalue("history")["tree"]
+    )
     data = json.loads((root / "versions.json").read_text(encoding="utf-8"))
     versions = tuple(Published(v["version"], v["title"], v["properties"]["effective"]) for v in data)
     assert len(versions) >= 3, versions
@@ -109,8 +117,10 @@ def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            *CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST}:80 127.0.0.1:{server.port}"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST}:80 127.0.0.1:{server.port}"],
+        )
         yield browser
         browser.close()
 
@@ -124,15 +134,20 @@ def shots(artefacts) -> Path:
 
 # -- the browser ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Record:
     """What the pages of the module did: every request (page URL, request URL) and every script error."""
+
     requests: list[tuple[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def foreign(self, origin: str, since: int = 0) -> list[str]:
-        return [f"{page} -> {url}" for page, url in self.requests[since:]
-                if urlsplit(url).scheme not in ("data", "blob") and origin_of(url) != origin]
+        return [
+            f"{page} -> {url}"
+            for page, url in self.requests[since:]
+            if urlsplit(url).scheme not in ("data", "blob") and origin_of(url) != origin
+        ]
 
 
 def origin_of(url: str) -> str:
@@ -165,13 +180,21 @@ def open_page(browser, server, record, tree):
         contexts.append(context)
         if versions is not None:
             body = json.dumps(versions, ensure_ascii=False)
-            context.route("**/versions.json", lambda route: route.fulfill(
-                status=200, content_type="application/json; charset=utf-8", body=body))
+            context.route(
+                "**/versions.json",
+                lambda route: route.fulfill(status=200, content_type="application/json; charset=utf-8", body=body),
+            )
         page = context.new_page()
         page.on("request", lambda request: record.requests.append((page.url, request.url)))
         page.on("pageerror", lambda error: record.errors.append(f"{page.url}: {error}"))
-        page.on("console", lambda message: record.errors.append(f"{page.url}: {message.text}")
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                record.errors.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.goto(ORIGIN + path, wait_until="load")
         if wait:
             ready(page)
@@ -199,8 +222,11 @@ def wait_until(page: Page, script: str, timeout: float = 15) -> None:
 def ready(page: Page) -> None:
     """Wait until the page is built: the version selector (versions.json fetched), the status bar's state, fonts."""
     page.wait_for_selector(".md-version__current", state="attached", timeout=15000)
-    wait_until(page, "!document.querySelector('[data-manual-status]') || "
-                     "!!document.querySelector('[data-manual-status]').dataset.state")
+    wait_until(
+        page,
+        "!document.querySelector('[data-manual-status]') || "
+        "!!document.querySelector('[data-manual-status]').dataset.state",
+    )
     page.evaluate("document.fonts.ready.then(() => true)")
 
 
@@ -227,27 +253,58 @@ def bar_is_on_screen(page: Page) -> dict:
 
 # -- 1. the status bar: what this page is, today -------------------------------------------------------
 
+
 def status_cases(tree: Tree) -> dict:
     """state -> (day, page, expected state, words the bar must say, where its link leads)."""
     new, current, old = tree.newest, tree.in_force_before, tree.older
     return {
-        "pending": (tree.before, f"/{new.version}/02-service/", "pending",
-                    ["尚未生效", new.title, new.effective, f"现行的 {current.title}"], f"/{current.version}/02-service/"),
+        "pending": (
+            tree.before,
+            f"/{new.version}/02-service/",
+            "pending",
+            ["尚未生效", new.title, new.effective, f"现行的 {current.title}"],
+            f"/{current.version}/02-service/",
+        ),
         "in force, with the pending revision announced": (
-            tree.before, f"/{current.version}/02-service/", "in_force", ["现行", current.title, current.effective,
-            f"本页将于 {new.effective} 起按 {new.title} 执行"], None),
-        "superseded": (tree.before, f"/{old.version}/02-service/", "superseded",
-                       ["已被替代", old.title, f"已被 {current.title}", "不得据此执行"], f"/{current.version}/02-service/"),
+            tree.before,
+            f"/{current.version}/02-service/",
+            "in_force",
+            ["现行", current.title, current.effective, f"本页将于 {new.effective} 起按 {new.title} 执行"],
+            None,
+        ),
+        "superseded": (
+            tree.before,
+            f"/{old.version}/02-service/",
+            "superseded",
+            ["已被替代", old.title, f"已被 {current.title}", "不得据此执行"],
+            f"/{current.version}/02-service/",
+        ),
         "in force after its date": (tree.after, f"/{new.version}/02-service/", "in_force", ["现行", new.title], None),
-        "superseded by the newest": (tree.after, f"/{current.version}/02-service/", "superseded",
-                                     ["已被替代", f"已被 {new.title}"], f"/{new.version}/02-service/"),
-        "withdrawn": (tree.before, f"/{new.version}/02-service/", "withdrawn",
-                      ["已撤销", new.title, "2026-12-12", "衡总运〔2026〕40号", "从未生效"], f"/{current.version}/02-service/"),
+        "superseded by the newest": (
+            tree.after,
+            f"/{current.version}/02-service/",
+            "superseded",
+            ["已被替代", f"已被 {new.title}"],
+            f"/{new.version}/02-service/",
+        ),
+        "withdrawn": (
+            tree.before,
+            f"/{new.version}/02-service/",
+            "withdrawn",
+            ["已撤销", new.title, "2026-12-12", "衡总运〔2026〕40号", "从未生效"],
+            f"/{current.version}/02-service/",
+        ),
     }
 
 
-STATE_CASES = ["pending", "in force, with the pending revision announced", "superseded", "in force after its date",
-               "superseded by the newest", "withdrawn"]
+STATE_CASES = [
+    "pending",
+    "in force, with the pending revision announced",
+    "superseded",
+    "in force after its date",
+    "superseded by the newest",
+    "withdrawn",
+]
 
 
 def withdrawn_versions(tree: Tree) -> list:
@@ -265,7 +322,7 @@ def test_the_status_bar_says_what_the_page_is_today(open_page, tree, shots, case
     assert shown["state"] == state and shown["html"] == state, shown
     for word in words:
         assert word in shown["text"], f"{case}: the bar lacks {word!r}: {shown['text']!r}"
-    if current:   # "打开现行版本的本页": the same page in the revision in force (manual.js asks the server for it)
+    if current:  # "打开现行版本的本页": the same page in the revision in force (manual.js asks the server for it)
         wait_until(page, f"document.querySelector('.manual-status__current').pathname === {json.dumps(current)}")
     else:
         assert shown["current"] is None, shown
@@ -327,20 +384,27 @@ def test_after_instant_navigation_the_bar_is_about_the_new_page(open_page, tree)
     page.wait_for_url(f"**/{old.version}/04-duty/")
     wait_until(page, "document.querySelector('h1') && document.querySelector('h1').textContent.includes('第四章')")
     assert page.evaluate("window.manualProbe") == "same document", "Material's instant navigation loaded the page"
-    wait_until(page, f"document.querySelector('.manual-status__current') && "
-                     f"document.querySelector('.manual-status__current').pathname === '/{current.version}/04-duty/'")
+    wait_until(
+        page,
+        f"document.querySelector('.manual-status__current') && "
+        f"document.querySelector('.manual-status__current').pathname === '/{current.version}/04-duty/'",
+    )
     assert status(page)["state"] == "superseded" and bar_is_on_screen(page)["visible"]
 
 
 # -- 2. the version selector ------------------------------------------------------------------------
 
+
 def test_the_version_selector_is_in_chinese_with_each_versions_state(open_page, tree):
     current = tree.in_force_before
     page = open_page(f"/{current.version}/02-service/")
     wait_until(page, "document.querySelectorAll('.md-version__link[data-manual-labelled]').length > 0")
-    links = page.eval_on_selector_all(".md-version__link", """links => links.map(a => ({
+    links = page.eval_on_selector_all(
+        ".md-version__link",
+        """links => links.map(a => ({
         title: a.firstChild.textContent.trim(), state: (a.querySelector('.manual-version-state') || {}).textContent || '',
-        path: a.pathname}))""")
+        path: a.pathname}))""",
+    )
     assert [link["title"] for link in links] == [v.title for v in tree.versions]
     assert [link["path"] for link in links] == [f"/{v.version}/" for v in tree.versions]
     states = {link["title"]: link["state"] for link in links}
@@ -358,6 +422,7 @@ def test_the_version_selector_is_in_chinese_with_each_versions_state(open_page, 
 
 
 # -- 3. search ---------------------------------------------------------------------------------------
+
 
 def search(page: Page, term: str) -> list[str]:
     """Type term into the search box as a reader does; the result pages, best first (one per page)."""
@@ -398,7 +463,9 @@ def test_the_search_benchmark_finds_the_page_staff_look_for(open_page, tree, art
         found = [result_page(url) for url in search(page, query["query"])]
         hit = any(page_ in found[:3] for page_ in expected)
         hits += hit
-        lines.append(f"{'命中' if hit else '未中'}  {query['query']}: 期望 {' 或 '.join(query['expect'])}；前三 {found[:3]}")
+        lines.append(
+            f"{'命中' if hit else '未中'}  {query['query']}: 期望 {' 或 '.join(query['expect'])}；前三 {found[:3]}"
+        )
     rate = hits / len(queries)
     report = f"搜索基准：{len(queries)} 个查询，前三命中 {hits} 个，命中率 {rate:.1%}（目标 ≥ {SEARCH_TARGET:.0%}）\n"
     (artefacts / "search-benchmark.txt").write_text(report + "\n".join(lines) + "\n", encoding="utf-8")
@@ -411,7 +478,7 @@ def test_a_query_is_searched_whole_and_a_form_code_finds_its_form_first(open_pag
     page = open_page(f"/{tree.newest.version}/")
     results = search(page, "发票")
     terms = {term for url in results for term in parse_qs(urlsplit(url).query).get("h", [])}
-    assert "发票" in terms and "发" not in terms, terms       # not cut to its first character
+    assert "发票" in terms and "发" not in terms, terms  # not cut to its first character
     assert "07-finance-information/" in [result_page(url) for url in results[:3]], results[:3]
     for code in ("REC-09", "SOS-02", "OPS-01"):
         assert result_page(search(page, code)[0]) == f"forms/{code.lower()}/", code
@@ -430,13 +497,15 @@ def test_the_search_index_is_fetched_when_the_reader_goes_to_the_search_box(open
 
 # -- 4. tables on a phone --------------------------------------------------------------------------------
 
+
 def page_scrolls_sideways(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
 
 
 def lines_of(page: Page, selector: str, text: str) -> int:
     """How many lines the text takes where the element matching selector shows it."""
-    return page.evaluate("""([selector, text]) => {
+    return page.evaluate(
+        """([selector, text]) => {
         const element = [...document.querySelectorAll(selector)].find(e => e.textContent.includes(text));
         if (!element) return -1;
         const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
@@ -446,7 +515,9 @@ def lines_of(page: Page, selector: str, text: str) -> int:
             const range = document.createRange(); range.setStart(node, at); range.setEnd(node, at + text.length);
             return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
         }
-        return -1; }""", [selector, text])
+        return -1; }""",
+        [selector, text],
+    )
 
 
 def test_the_register_annex_1_and_forms_read_on_a_phone(open_page, tree, shots):
@@ -467,8 +538,9 @@ def test_the_register_annex_1_and_forms_read_on_a_phone(open_page, tree, shots):
     assert not page_scrolls_sideways(page)
     widths = page.evaluate("""[...document.querySelectorAll('.manual-form tbody tr')].slice(0, 8).map(row =>
         Math.max(...[...row.children].map(cell => cell.getBoundingClientRect().width)))""")
-    assert widths and min(widths) >= 0.6 * PHONE["viewport"]["width"], \
+    assert widths and min(widths) >= 0.6 * PHONE["viewport"]["width"], (
         f"each checklist item reads across the screen (card), not in a squeezed column: {widths}"
+    )
     page.screenshot(path=str(shots / "phone-form.png"))
 
 
@@ -483,9 +555,21 @@ def test_on_a_phone_the_navigation_opens_and_no_page_is_wider_than_the_screen(op
     entry.click()
     page.wait_for_url(f"**/{version}/02-service/")
     problems = []
-    for path in ("01-company", "03-operations", "04-duty", "07-finance-information", "10-safety-security",
-                 "escalation", "retention", "calendar", "roles", "glossary", "forms/rec-10",
-                 f"revisions/{version}", "revisions"):
+    for path in (
+        "01-company",
+        "03-operations",
+        "04-duty",
+        "07-finance-information",
+        "10-safety-security",
+        "escalation",
+        "retention",
+        "calendar",
+        "roles",
+        "glossary",
+        "forms/rec-10",
+        f"revisions/{version}",
+        "revisions",
+    ):
         page.goto(f"{ORIGIN}/{version}/{path}/")
         ready(page)
         if page_scrolls_sideways(page):
@@ -494,6 +578,7 @@ def test_on_a_phone_the_navigation_opens_and_no_page_is_wider_than_the_screen(op
 
 
 # -- 5. the redline and the change bars ------------------------------------------------------------------
+
 
 def test_the_redline_is_rendered_content_marked_for_grayscale_and_cjk(open_page, tree, shots):
     new = tree.newest
@@ -566,6 +651,7 @@ def test_change_bars_mark_what_this_revision_changed(open_page, tree, shots):
 
 # -- 6. accessibility, focus, Chinese ---------------------------------------------------------------------
 
+
 def open_version_list(page: Page) -> None:
     """Hovered open, and measured once Material's fade-in (opacity .25 s) has ended: mid-fade, every colour is
     paler than the reader sees it."""
@@ -585,7 +671,7 @@ def open_phone_navigation(page: Page) -> None:
 
 def axe_pages(tree: Tree) -> list:
     new, current, old = tree.newest.version, tree.in_force_before.version, tree.older.version
-    return [   # (what, path, action before the check)
+    return [  # (what, path, action before the check)
         ("home", f"/{current}/", None),
         ("chapter with diagram and forms", f"/{current}/03-operations/", None),
         ("pending chapter with change bars", f"/{new}/04-duty/", None),
@@ -603,27 +689,34 @@ def axe_pages(tree: Tree) -> list:
     ]
 
 
-@pytest.mark.parametrize("scheme, device", [("light", "desktop"), ("dark", "desktop"), ("light", "phone"), ("dark", "phone")])
+@pytest.mark.parametrize(
+    "scheme, device", [("light", "desktop"), ("dark", "desktop"), ("light", "phone"), ("dark", "phone")]
+)
 def test_no_serious_accessibility_violation_on_any_page_type(open_page, server, tree, scheme, device):
     axe = AXE_JS.read_text(encoding="utf-8")
     options = {**(PHONE if device == "phone" else {}), "color_scheme": scheme}
     found = []
     page = open_page(f"/{tree.in_force_before.version}/", **options)
-    checks = axe_pages(tree) + ([("phone navigation", f"/{tree.in_force_before.version}/02-service/", open_phone_navigation)]
-                                if device == "phone" else [])
+    checks = axe_pages(tree) + (
+        [("phone navigation", f"/{tree.in_force_before.version}/02-service/", open_phone_navigation)]
+        if device == "phone"
+        else []
+    )
     for what, path, action in checks:
         if action is open_version_list and device == "phone":
-            continue     # the selector opens on hover; on a phone it is in the drawer's header (checked there)
+            continue  # the selector opens on hover; on a phone it is in the drawer's header (checked there)
         page.goto(ORIGIN + path)
         ready(page)
         if action:
             action(page)
-        page.evaluate(axe)       # CDP evaluation, not a <script> the page's CSP would refuse
+        page.evaluate(axe)  # CDP evaluation, not a <script> the page's CSP would refuse
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         for violation in result["violations"]:
             if violation["impact"] in ("serious", "critical"):
                 targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
-                found.append(f"{what} ({path}): {violation['id']}: {violation['help']} [{len(violation['nodes'])}×: {targets}]")
+                found.append(
+                    f"{what} ({path}): {violation['id']}: {violation['help']} [{len(violation['nodes'])}×: {targets}]"
+                )
     assert not found, f"{scheme}, {device}: serious or critical accessibility violations:\n" + "\n".join(found)
 
 
@@ -655,8 +748,11 @@ ENGLISH = re.compile(r"\b(?!PDF\b|SVG\b|REC\b|SOS\b|OPS\b|QR\b|HQ\b)[A-Za-z]{3,}
 
 def test_the_interface_speaks_chinese(open_page, tree):
     found = []
-    for path in (f"/{tree.in_force_before.version}/02-service/", f"/{tree.in_force_before.version}/forms/sos-02/",
-                 f"/{tree.newest.version}/revisions/{tree.newest.version}/04-duty/"):
+    for path in (
+        f"/{tree.in_force_before.version}/02-service/",
+        f"/{tree.in_force_before.version}/forms/sos-02/",
+        f"/{tree.newest.version}/revisions/{tree.newest.version}/04-duty/",
+    ):
         page = open_page(path)
         open_version_list(page)
         strings = page.evaluate("""() => {
@@ -667,12 +763,16 @@ def test_the_interface_speaks_chinese(open_page, tree):
             for (const selector of ['.md-header', '.md-footer', '.md-sidebar', '[data-manual-status]', '.md-search__form'])
                 document.querySelectorAll(selector).forEach(e => out.push([selector, e.innerText]));
             return out; }""")
-        found += [f"{path} {where}: {' '.join(ENGLISH.findall(text))!r} in {text[:60]!r}"
-                  for where, text in strings if ENGLISH.search(text)]
+        found += [
+            f"{path} {where}: {' '.join(ENGLISH.findall(text))!r} in {text[:60]!r}"
+            for where, text in strings
+            if ENGLISH.search(text)
+        ]
     assert not found, "English in the interface:\n" + "\n".join(dict.fromkeys(found))
 
 
 # -- 7. what a page costs a reader, and where it comes from --------------------------------------------
+
 
 def pages_of(tree: Tree, version: str) -> list[str]:
     """The URL of every page of a published version."""
@@ -724,6 +824,7 @@ def test_every_page_opens_in_at_most_150_kb(browser, server, tree, artefacts):
         loads = Loads(path)
         loads.feed(html)
         groups.setdefault(frozenset(loads.found), []).append(path)
+
     def html_size(path: str) -> int:
         response = fetch(f"http://127.0.0.1:{server.port}{path}", headers={"Accept-Encoding": "gzip"})
         assert response.status == 200 and response.header("Content-Encoding") == "gzip", f"{path}: {response.status}"
@@ -747,11 +848,22 @@ def test_every_page_opens_in_at_most_150_kb(browser, server, tree, artefacts):
             sizes[path] = total - own + html_size(path)
     # The browser confirms the sum on a page of every kind: what it receives is what was counted.
     new = tree.newest.version
-    for path in (f"/{new}/03-operations/", f"/{new}/forms/ops-01/", f"/{new}/forms/", f"/{new}/revisions/",
-                 f"/{new}/revisions/{new}/", f"/{new}/revisions/{new}/04-duty/", f"/{new}/revisions/{new}-kit/"):
+    for path in (
+        f"/{new}/03-operations/",
+        f"/{new}/forms/ops-01/",
+        f"/{new}/forms/",
+        f"/{new}/revisions/",
+        f"/{new}/revisions/{new}/",
+        f"/{new}/revisions/{new}/04-duty/",
+        f"/{new}/revisions/{new}-kit/",
+    ):
         total, _ = measured(path)
-        assert abs(total - sizes[path]) < 2048, f"{path}: the browser received {total} bytes, {sizes[path]} were counted"
-    table = "\n".join(f"{size / 1024:7.1f} KB  {path}" for path, size in sorted(sizes.items(), key=lambda item: -item[1]))
+        assert abs(total - sizes[path]) < 2048, (
+            f"{path}: the browser received {total} bytes, {sizes[path]} were counted"
+        )
+    table = "\n".join(
+        f"{size / 1024:7.1f} KB  {path}" for path, size in sorted(sizes.items(), key=lambda item: -item[1])
+    )
     (artefacts / "first-view.txt").write_text(table + "\n", encoding="utf-8")
     assert len(sizes) > 50
     heavy = {path: size for path, size in sizes.items() if size > FIRST_VIEW_LIMIT}
@@ -782,7 +894,9 @@ def test_a_request_to_another_host_is_caught_and_refused_by_the_server_policy(br
         context = browser.new_context(bypass_csp=bypass_csp)
         try:
             page = context.new_page()
-            page.on("request", lambda request, record=record, page=page: record.requests.append((page.url, request.url)))
+            page.on(
+                "request", lambda request, record=record, page=page: record.requests.append((page.url, request.url))
+            )
             page.on("requestfailed", lambda request, failures=failures: failures.append((request.url, request.failure)))
             page.on("console", lambda message, messages=messages: messages.append(message.text))
             page.goto(ORIGIN + "/latest/")

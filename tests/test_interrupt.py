@@ -1,6 +1,7 @@
 """Crash-safe publishing: `manual publish` really interrupted (SIGKILL, as a power cut or `kill -9`) at every point
 where it changes the repository, then run again. The repository is left as before or in a state the next run
 finds and completes; after it, the publication is whole: gh-pages, the archive commit, the tag, the push."""
+
 from __future__ import annotations
 
 import json
@@ -66,7 +67,7 @@ def test_killed_before_anything_changed_leaves_the_repository_as_it_was(tmp_path
     repo = init_repo(mini_project(tmp_path / "repo"))
     result = manual(repo, "publish", env={"MANUAL_FAULT": "kill:archive"})
     assert killed(result)
-    assert git(repo, "branch", "--list", "gh-pages") == ""          # nothing published
+    assert git(repo, "branch", "--list", "gh-pages") == ""  # nothing published
     assert git(repo, "status", "--porcelain") == ""
     again = manual(repo, "publish")
     assert again.returncode == 0, again.stdout + again.stderr
@@ -81,8 +82,8 @@ def test_killed_before_the_push_the_next_publish_pushes(tmp_path):
     assert manual(repo, "publish", "--remote", "origin").returncode == 0
     prepare(repo)
     assert killed(manual(repo, "publish", "--remote", "origin", env={"MANUAL_FAULT": "kill:push"}))
-    assert "1.1" not in git(origin, "show", "gh-pages:versions.json")     # the remote never got it
-    again = manual(repo, "publish")                                        # the journal remembers the remote
+    assert "1.1" not in git(origin, "show", "gh-pages:versions.json")  # the remote never got it
+    again = manual(repo, "publish")  # the journal remembers the remote
     assert again.returncode == 0, again.stdout + again.stderr
     assert "1.1" in git(origin, "show", "gh-pages:versions.json")
     assert git(origin, "rev-parse", "main") == git(repo, "rev-parse", "main")
@@ -100,8 +101,14 @@ needs_mounts = pytest.mark.skipif(not can_mount(), reason="no private mount name
 
 
 def in_namespace(script: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-ec", script], capture_output=True,
-                          text=True, env={**os.environ, **ENV}, timeout=600, check=False)
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-ec", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        timeout=600,
+        check=False,
+    )
 
 
 @needs_mounts
@@ -109,8 +116,10 @@ def test_a_read_only_repository_is_named_and_nothing_is_half_done(repo):
     """The repository's .git mounted read-only: refused with the reason in Chinese and no traceback; once it is
     writable again the same command publishes."""
     git_dir = git(repo, "rev-parse", "--absolute-git-dir")
-    result = in_namespace(f"mount --bind '{git_dir}' '{git_dir}'; mount -o remount,bind,ro '{git_dir}'; "
-                          f"cd '{repo}'; {sys.executable} -m opsmanual.cli publish")
+    result = in_namespace(
+        f"mount --bind '{git_dir}' '{git_dir}'; mount -o remount,bind,ro '{git_dir}'; "
+        f"cd '{repo}'; {sys.executable} -m opsmanual.cli publish"
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stdout + result.stderr
     assert "只读" in result.stderr, result.stderr
     assert git(repo, "status", "--porcelain") == "" and "1.1" not in git(repo, "show", "gh-pages:versions.json")
@@ -126,12 +135,14 @@ def test_a_full_disk_is_named_and_the_next_publish_completes(repo, tmp_path):
     used = int(subprocess.run(["du", "-sk", str(repo)], capture_output=True, text=True, check=False).stdout.split()[0])
     disk = tmp_path / "disk"
     disk.mkdir()
-    script = (f"mount -t tmpfs -o size={used + 300}k tmpfs '{disk}'; cp -a '{repo}' '{disk}/repo'; cd '{disk}/repo'; "
-              f"if {sys.executable} -m opsmanual.cli publish > '{tmp_path}/first.out' 2> '{tmp_path}/first.err'; then echo FIRST-OK; fi; "
-              f"mount -o remount,size=512m '{disk}'; "
-              f"{sys.executable} -m opsmanual.cli publish > '{tmp_path}/second.out' 2> '{tmp_path}/second.err' && echo SECOND-OK; "
-              f"cat '{tmp_path}/first.err'; echo =====; cat '{tmp_path}/second.out' '{tmp_path}/second.err'; git status --porcelain; "
-              f"git cat-file -p gh-pages:latest")
+    script = (
+        f"mount -t tmpfs -o size={used + 300}k tmpfs '{disk}'; cp -a '{repo}' '{disk}/repo'; cd '{disk}/repo'; "
+        f"if {sys.executable} -m opsmanual.cli publish > '{tmp_path}/first.out' 2> '{tmp_path}/first.err'; then echo FIRST-OK; fi; "
+        f"mount -o remount,size=512m '{disk}'; "
+        f"{sys.executable} -m opsmanual.cli publish > '{tmp_path}/second.out' 2> '{tmp_path}/second.err' && echo SECOND-OK; "
+        f"cat '{tmp_path}/first.err'; echo =====; cat '{tmp_path}/second.out' '{tmp_path}/second.err'; git status --porcelain; "
+        f"git cat-file -p gh-pages:latest"
+    )
     result = in_namespace(script)
     output = result.stdout
     assert "FIRST-OK" not in output and "SECOND-OK" in output, output + result.stderr
@@ -140,13 +151,16 @@ def test_a_full_disk_is_named_and_the_next_publish_completes(repo, tmp_path):
     assert output.strip().splitlines()[-1] == "1.1", output
 
 
-@pytest.mark.parametrize("answer, kind", [
-    ("fatal: error writing commit", "disk_full"),       # git fast-import (mike's gh-pages commit) on a full disk
-    ("error: unable to write file: No space left on device", "disk_full"),
-    ("fatal: Unable to create '/r/.git/index.lock': File exists.", "lock"),
-    ("error: insufficient permission for adding an object to repository database", "permission"),
-    ("fatal: unable to create temporary file: Read-only file system", "read_only"),
-])
+@pytest.mark.parametrize(
+    "answer, kind",
+    [
+        ("fatal: error writing commit", "disk_full"),  # git fast-import (mike's gh-pages commit) on a full disk
+        ("error: unable to write file: No space left on device", "disk_full"),
+        ("fatal: Unable to create '/r/.git/index.lock': File exists.", "lock"),
+        ("error: insufficient permission for adding an object to repository database", "permission"),
+        ("fatal: unable to create temporary file: Read-only file system", "read_only"),
+    ],
+)
 def test_git_failures_are_named_for_what_they_are(answer, kind):
     """Where the disk fills decides which git command fails first, so the full-disk test above may meet either
     wording; each is named here."""

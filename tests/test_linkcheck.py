@@ -1,6 +1,7 @@
 """The link check: lychee finds the broken links; our layer names each one as written, with its text, says
 "no published version X" for a version that does not exist, and counts (does not check) the links of a single
 build that lead into other versions. Each thing our layer adds has a test here."""
+
 from __future__ import annotations
 
 import json
@@ -35,12 +36,19 @@ def test_a_missing_chinese_anchor_is_named_as_written_with_its_text(site):
     (problem,) = linkcheck.check_site(site).problems
     assert problem.page == "03-operations/index.html" and problem.target == "../02-service/#投诉分级"
     assert problem.text == "投诉分级的规定" and problem.reason == "目标页面中没有锚点 #投诉分级"
-    assert problem.line() == "03-operations/index.html: 链接“投诉分级的规定” → ../02-service/#投诉分级：目标页面中没有锚点 #投诉分级"
+    assert (
+        problem.line()
+        == "03-operations/index.html: 链接“投诉分级的规定” → ../02-service/#投诉分级：目标页面中没有锚点 #投诉分级"
+    )
 
 
 def test_a_missing_page_image_and_stylesheet(site):
-    page(site, "04-duty/index.html", '<link rel="stylesheet" href="../css/none.css"><img src="../img/none.png" alt="值班表">'
-                                     '<a href=../05-none/>第五章</a>')
+    page(
+        site,
+        "04-duty/index.html",
+        '<link rel="stylesheet" href="../css/none.css"><img src="../img/none.png" alt="值班表">'
+        "<a href=../05-none/>第五章</a>",
+    )
     problems = {p.target: p for p in linkcheck.check_site(site).problems}
     assert set(problems) == {"../css/none.css", "../img/none.png", "../05-none/"}
     assert problems["../img/none.png"].text == "值班表"
@@ -65,7 +73,9 @@ def tree_with(tmp_path: Path, versions: list[str]) -> Path:
     for version in versions:
         page(tree, f"{version}/index.html", f'<h1 id="v">{version}</h1><a href="../{version}/revisions/">记录</a>')
         page(tree, f"{version}/revisions/index.html", "".join(f'<a href="../../{v}/">{v}</a>' for v in versions))
-    (tree / "versions.json").write_text(json.dumps([{"version": v, "title": v, "aliases": []} for v in versions]), encoding="utf-8")
+    (tree / "versions.json").write_text(
+        json.dumps([{"version": v, "title": v, "aliases": []} for v in versions]), encoding="utf-8"
+    )
     (tree / "latest").symlink_to(versions[0])
     page(tree, "index.html", '<a href="latest/">现行版本</a>')
     return tree
@@ -75,15 +85,20 @@ def test_a_published_tree_checks_links_between_versions(tmp_path):
     tree = tree_with(tmp_path, ["1.1", "1.0"])
     report = linkcheck.check_published(tree)
     assert report.ok and report.versions == ["1.1", "1.0"], report.text()
-    page(tree, "1.1/revisions/index.html", '<a href="../../1.0/#v">第1版</a><a href="../../0.9/">第0.9版</a><a href="../../1.0/#w">锚</a>')
+    page(
+        tree,
+        "1.1/revisions/index.html",
+        '<a href="../../1.0/#v">第1版</a><a href="../../0.9/">第0.9版</a><a href="../../1.0/#w">锚</a>',
+    )
     problems = {p.target: p.reason for p in linkcheck.check_published(tree).problems}
     assert problems == {"../../0.9/": "没有已发布的版本 0.9", "../../1.0/#w": "目标页面中没有锚点 #w"}
 
 
 def test_a_listed_version_without_its_folder_and_a_dangling_alias(tmp_path):
     tree = tree_with(tmp_path, ["1.1", "1.0"])
-    (tree / "versions.json").write_text(json.dumps([{"version": v, "title": v, "aliases": []} for v in ("1.2", "1.1", "1.0")]),
-                                        encoding="utf-8")
+    (tree / "versions.json").write_text(
+        json.dumps([{"version": v, "title": v, "aliases": []} for v in ("1.2", "1.1", "1.0")]), encoding="utf-8"
+    )
     (tree / "latest").unlink()
     (tree / "latest").symlink_to("1.2")
     reasons = [p.reason for p in linkcheck.check_published(tree).problems]

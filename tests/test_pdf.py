@@ -1,6 +1,7 @@
 """The controlled edition: the PDF of every published revision, opened and read back (pypdf, PDFium's text,
 pdffonts, pdftoppm): its table of contents leads to the right pages, every footer names the revision, what the
 revision changed is marked, its fonts are embedded, and the manifest's SHA-256 is its own."""
+
 from __future__ import annotations
 
 import functools
@@ -28,9 +29,13 @@ def pdf_of(tree: Path, version: str) -> Path:
 def pages_text(pdf: Path) -> tuple[str, ...]:
     """The text of every page, once per file and run: the header band, the body, the footer band (edition.css's
     margins), each in the lines PDFium finds."""
+
     def read(folder: Path) -> dict:
-        return {"pages": ["\n".join((page["header"], page["body"], page["footer"]))
-                          for page in pdf_bands(pdf, 18 * MM, 22 * MM)]}
+        return {
+            "pages": [
+                "\n".join((page["header"], page["body"], page["footer"])) for page in pdf_bands(pdf, 18 * MM, 22 * MM)
+            ]
+        }
 
     name = "pdftext-" + hashlib.sha256(str(pdf).encode("utf-8")).hexdigest()[:16]
     return tuple(made_once(conftest.CONFIG, name, read)["pages"])
@@ -75,22 +80,31 @@ def test_annex_1_holds_the_forms_themselves_and_prints_alone_with_each_form_numb
     from opsmanual.data.snapshot import working_tree
     from opsmanual.project import Project
 
-    forms = list(working_tree(Project.load(tree.parent / "repo")).forms)   # the newest revision is the working tree
+    forms = list(working_tree(Project.load(tree.parent / "repo")).forms)  # the newest revision is the working tree
     item = json.loads((tree / "manifest.json").read_text(encoding="utf-8"))["versions"][newest]["forms"]
     pdf = tree / item["path"]
-    assert item["path"] == f"{newest}/forms/forms-{newest}.pdf" and hashlib.sha256(pdf.read_bytes()).hexdigest() == item["sha256"]
+    assert (
+        item["path"] == f"{newest}/forms/forms-{newest}.pdf"
+        and hashlib.sha256(pdf.read_bytes()).hexdigest() == item["sha256"]
+    )
     pages = [squash(page_text(pdf, n)) for n in range(1, item["pages"] + 1)]
     starts = [n for n, text in enumerate(pages) if "第1页共" in text]
     assert len(starts) == len(forms), f"{len(starts)} forms start in the PDF, {len(forms)} are registered"
     for form, first, following in zip(forms, starts, [*starts[1:], len(pages)]):
-        assert form.code in pages[first] and squash(form.title) in pages[first], f"{form.code} is not on page {first + 1}"
+        assert form.code in pages[first] and squash(form.title) in pages[first], (
+            f"{form.code} is not on page {first + 1}"
+        )
         assert "见附件一" not in pages[first], f"{form.code}: a reference to Annex 1 instead of the form"
         if form.kind == "checklist":
             assert squash(form.items[0].standard)[:12] in pages[first], f"{form.code}: its first item is not printed"
         count = following - first
-        assert all(f"第{n}页共{count}页" in pages[first + n - 1] for n in range(1, count + 1)), f"{form.code}: numbering"
+        assert all(f"第{n}页共{count}页" in pages[first + n - 1] for n in range(1, count + 1)), (
+            f"{form.code}: numbering"
+        )
     edition = squash("".join(pages_text(pdf_of(tree, newest))))
-    missing = [form.code for form in forms if form.kind == "checklist" and squash(form.items[0].standard)[:12] not in edition]
+    missing = [
+        form.code for form in forms if form.kind == "checklist" and squash(form.items[0].standard)[:12] not in edition
+    ]
     assert not missing, f"the edition's Annex 1 does not hold these checklists' items (a reference instead?): {missing}"
     page = (tree / newest / "forms" / "print-all" / "index.html").read_text(encoding="utf-8")
     assert f"../forms-{newest}.pdf" in page and "manual-checklist" not in page
@@ -106,8 +120,20 @@ def test_the_cover_says_what_the_edition_is(tree, newest):
     pdf = pdf_of(tree, newest)
     cover = squash(page_text(pdf, 1))
     manifest = json.loads((tree / "manifest.json").read_text(encoding="utf-8"))["versions"][newest]["entry"]
-    for words in ("办事处营运手册", "衡远仪器有限公司", manifest["effective"], manifest["issued"], "编写", "审核", "批准",
-                  manifest["approved_by"].replace(" ", ""), "受控本编号", "扫描", "核对", "/check/?v=" + newest):
+    for words in (
+        "办事处营运手册",
+        "衡远仪器有限公司",
+        manifest["effective"],
+        manifest["issued"],
+        "编写",
+        "审核",
+        "批准",
+        manifest["approved_by"].replace(" ", ""),
+        "受控本编号",
+        "扫描",
+        "核对",
+        "/check/?v=" + newest,
+    ):
         assert squash(words) in cover, words
     if manifest.get("notice"):
         assert squash(manifest["notice"]) in cover
@@ -139,8 +165,8 @@ def test_the_table_of_contents_leads_to_the_pages_where_the_chapters_start(tree,
     assert pages == sorted(pages) and pages[-1] <= total
     for title, page in entries:
         head = squash(page_text(pdf, page))[:400]
-        form = re.match(r"((?:SOS|OPS|REC)-\d{2}) (.+)", title)   # a form's page: its code, its category, its title
-        for words in ([form.group(1), squash(form.group(2))[:12]] if form else [squash(title)[:12]]):
+        form = re.match(r"((?:SOS|OPS|REC)-\d{2}) (.+)", title)  # a form's page: its code, its category, its title
+        for words in [form.group(1), squash(form.group(2))[:12]] if form else [squash(title)[:12]]:
             assert words in head, f"{title} is said to start on page {page}, which begins: {head[:120]}"
 
 
@@ -217,13 +243,30 @@ def test_the_cjk_fonts_are_embedded_and_no_glyph_is_missing(tree, newest):
 def test_page_images_are_kept_as_artefacts(tree, newest, artefacts):
     pdf = pdf_of(tree, newest)
     entries = dict(toc_entries(pdf))
-    pages = {"cover": 1, "toc": min(entries.values()) - 1 if entries else 3,
-             "chapter": next(p for t, p in entries.items() if t.startswith("第二章")) + 1,
-             "form": next(p for t, p in entries.items() if t.startswith("SOS-02"))}
+    pages = {
+        "cover": 1,
+        "toc": min(entries.values()) - 1 if entries else 3,
+        "chapter": next(p for t, p in entries.items() if t.startswith("第二章")) + 1,
+        "form": next(p for t, p in entries.items() if t.startswith("SOS-02")),
+    }
     for name, number in pages.items():
         target = artefacts / f"pdf-{newest}-{name}"
-        subprocess.run(["pdftoppm", "-f", str(number), "-l", str(number), "-r", "60", "-png", "-singlefile", str(pdf), str(target)],
-                       check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-f",
+                str(number),
+                "-l",
+                str(number),
+                "-r",
+                "60",
+                "-png",
+                "-singlefile",
+                str(pdf),
+                str(target),
+            ],
+            check=True,
+        )
         assert Path(f"{target}.png").stat().st_size > 10_000
 
 
@@ -257,7 +300,11 @@ def test_every_link_of_the_pdfs_leads_into_the_edition_or_to_its_revision_on_the
     pages = len(PdfReader(pdf_of(tree, newest)).pages)
     for kind in ("pdf", "forms", "kit"):
         for page, target in links_of(tree / item[kind]["path"]):
-            assert isinstance(target, int) and 0 <= target < pages or str(target).startswith(home), (kind, page + 1, target)
+            assert isinstance(target, int) and 0 <= target < pages or str(target).startswith(home), (
+                kind,
+                page + 1,
+                target,
+            )
     inside = [target for _, target in links_of(pdf_of(tree, newest)) if isinstance(target, int)]
     assert len(inside) > 500, f"only {len(inside)} links of the edition stay inside it"
 
@@ -269,20 +316,37 @@ def test_a_cross_reference_lands_on_the_heading_it_names_and_each_part_keeps_its
 
     filler = "<p>正文。</p>" * 40
     home = "https://manual.example.internal/2.0/"
-    a = ('<h1>第一章</h1><p><a href="#职责">本章职责</a> <a href="../b/#%E7%9B%AE%E6%A0%87">第二章的目标</a> '
-         '<a href="../revisions/">修订登记册</a></p>' + filler + '<h2 id="职责">职责甲</h2>'
-         '<section class="manual-form" data-code="REC-01" id="rec-01"><h3 class="manual-form__title manual-changed">'
-         '<a href="../forms/rec-01/">记录表</a></h3></section><p><a href="#rec-01">见记录表</a></p>')
-    b = '<h1>第二章</h1><p><a href="#职责">本章职责</a></p>' + filler * 2 + '<h2 id="目标">目标乙</h2><h2 id="职责">职责乙</h2>'
-    form = '<h1>REC-01 记录表</h1><p>表格正文</p>'
-    parts = [pdf.Part("a", "第一章", pdf.for_paper(a, "a", page_url="a/", site_url=home), url="a/"),
-             pdf.Part("b", "第二章", pdf.for_paper(b, "b", page_url="b/", site_url=home), url="b/"),
-             pdf.Part("form-rec-01", "REC-01 记录表", pdf.for_paper(form, "form-rec-01", site_url=home, forms=True),
-                      level=2, url="forms/rec-01/")]
+    a = (
+        '<h1>第一章</h1><p><a href="#职责">本章职责</a> <a href="../b/#%E7%9B%AE%E6%A0%87">第二章的目标</a> '
+        '<a href="../revisions/">修订登记册</a></p>' + filler + '<h2 id="职责">职责甲</h2>'
+        '<section class="manual-form" data-code="REC-01" id="rec-01"><h3 class="manual-form__title manual-changed">'
+        '<a href="../forms/rec-01/">记录表</a></h3></section><p><a href="#rec-01">见记录表</a></p>'
+    )
+    b = (
+        '<h1>第二章</h1><p><a href="#职责">本章职责</a></p>'
+        + filler * 2
+        + '<h2 id="目标">目标乙</h2><h2 id="职责">职责乙</h2>'
+    )
+    form = "<h1>REC-01 记录表</h1><p>表格正文</p>"
+    parts = [
+        pdf.Part("a", "第一章", pdf.for_paper(a, "a", page_url="a/", site_url=home), url="a/"),
+        pdf.Part("b", "第二章", pdf.for_paper(b, "b", page_url="b/", site_url=home), url="b/"),
+        pdf.Part(
+            "form-rec-01",
+            "REC-01 记录表",
+            pdf.for_paper(form, "form-rec-01", site_url=home, forms=True),
+            level=2,
+            url="forms/rec-01/",
+        ),
+    ]
     edition = pdf.Edition("手册", "第2版", "2030-01-01", ["<p>封面</p>"], parts, site_url=home)
     written, _ = pdf.write(edition, tmp_path / "e.pdf", base_url=str(tmp_path) + "/", workers=1)
-    text = [squash(page) for page in subprocess.run(["pdftotext", str(written.path), "-"], capture_output=True,
-                                                      text=True, check=True).stdout.split("\f")]
+    text = [
+        squash(page)
+        for page in subprocess.run(
+            ["pdftotext", str(written.path), "-"], capture_output=True, text=True, check=True
+        ).stdout.split("\f")
+    ]
     links = links_of(written.path)
 
     def lands(source: str, words: str) -> None:
@@ -292,7 +356,9 @@ def test_a_cross_reference_lands_on_the_heading_it_names_and_each_part_keeps_its
 
     lands("第二章的目标", "目标乙")
     assert any(words in text[t] for p, t in links if isinstance(t, int) for words in ("职责甲",)), links
-    assert any(isinstance(t, int) and "职责乙" in text[t] for p, t in links if "本章职责" in text[p] and "第二章" in text[p]), links
+    assert any(
+        isinstance(t, int) and "职责乙" in text[t] for p, t in links if "本章职责" in text[p] and "第二章" in text[p]
+    ), links
     assert (next(n for n, page in enumerate(text) if "第二章的目标" in page), home + "revisions/") in links
     assert "［表格REC-01记录表：见附件一］" in "".join(text)
     reference = next(n for n, page in enumerate(text) if "见附件一" in page)

@@ -12,6 +12,7 @@ The revision's kit PDF, made at publication with WeasyPrint, is read the same wa
 Set MANUAL_PRINT_TREE=<a gh-pages checkout published with PDFs> to use that tree instead of publishing the
 history (minutes) while iterating. Every page is printed once per module (cached).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -36,22 +37,24 @@ from pypdf.generic import ContentStream
 from conftest import pdf_bands, text_of
 from servers import Nginx
 
-A4 = (595.28, 841.89)            # points
-MM = 72 / 25.4                   # points per millimetre
-HEADER_ZONE = 16 * MM            # print.css: the top page margin, where the header's margin boxes are
-FOOTER_ZONE = 26 * MM            # print.css: the bottom page margin, where the footer's margin boxes are
-BINDING = 20                     # mm of left margin a two-hole punch and binding need
-IMAGE_DPI = 80                   # page images kept as artefacts
+A4 = (595.28, 841.89)  # points
+MM = 72 / 25.4  # points per millimetre
+HEADER_ZONE = 16 * MM  # print.css: the top page margin, where the header's margin boxes are
+FOOTER_ZONE = 26 * MM  # print.css: the bottom page margin, where the footer's margin boxes are
+BINDING = 20  # mm of left margin a two-hole punch and binding need
+IMAGE_DPI = 80  # page images kept as artefacts
 UNCONTROLLED = "打印件为非受控文件"
-DAILY = re.compile(r"^(每个营业日|每个工作日|每天|每日|每周)")   # a daily or weekly checklist
+DAILY = re.compile(r"^(每个营业日|每个工作日|每天|每日|每周)")  # a daily or weekly checklist
 DAILY_FORMS = ("OPS-01", "OPS-03", "OPS-04")
 # The chapters printed whole: 03 is the one that printed sheets of a single sentence (issue 16), 02 and 06 embed
 # forms and a diagram. (Printing every chapter takes minutes; these cover the kinds of content.)
 CHAPTERS = ("02-service", "03-operations", "06-training")
 NAMES = {"superseded": "已被替代", "pending": "尚未生效", "withdrawn": "已撤销"}
 
-pytestmark = pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which("pdftoppm"),
-                                reason="zbar-tools and poppler-utils are needed (./manual test installs them)")
+pytestmark = pytest.mark.skipif(
+    not shutil.which("zbarimg") or not shutil.which("pdftoppm"),
+    reason="zbar-tools and poppler-utils are needed (./manual test installs them)",
+)
 
 
 # -- text of a printed page --------------------------------------------------------------------
@@ -62,7 +65,9 @@ pytestmark = pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which(
 # after NFKC, and whitespace (where lines wrapped) is ignored.
 # Dashes and slashes come back as look-alikes too (– as ‒, ／ as ∕): they are compared as - and /.
 RADICAL = re.compile("[\u2e80-\u2fdf]")
-LOOKALIKES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"} | {"\u2215": "/", "\u2044": "/"})
+LOOKALIKES = str.maketrans(
+    {c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"} | {"\u2215": "/", "\u2044": "/"}
+)
 
 
 def squash(text: str) -> str:
@@ -90,13 +95,13 @@ class Sheet:
     number: int
     width: float
     height: float
-    header: str                 # text in the top margin (the @page margin boxes)
-    body: str                   # text inside the page margins
-    footer: str                 # text in the bottom margin
-    body_lines: int             # distinct baselines of body text
-    text_left_mm: float         # leftmost x of any text on the sheet, mm
-    squares: list = field(default_factory=list)   # outlined squares of 2.5–5 mm: (x mm, y mm, side mm)
-    image: Path | None = None   # the page image (pdftoppm), an artefact
+    header: str  # text in the top margin (the @page margin boxes)
+    body: str  # text inside the page margins
+    footer: str  # text in the bottom margin
+    body_lines: int  # distinct baselines of body text
+    text_left_mm: float  # leftmost x of any text on the sheet, mm
+    squares: list = field(default_factory=list)  # outlined squares of 2.5–5 mm: (x mm, y mm, side mm)
+    image: Path | None = None  # the page image (pdftoppm), an artefact
 
     @property
     def margins(self) -> str:
@@ -128,8 +133,10 @@ def words(pdf: Path) -> list[list[tuple[float, float, str]]]:
     """pdftotext's words of each page: (x, y from the top, text), in points; it reads the right characters and
     positions where pypdf's are off (a radical for an ideograph, a Type 3 font's text matrix)."""
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return [[(float(x), float(bottom), html_unescape(text)) for x, top, bottom, text in WORD.findall(page)]
-            for page in out.split("<page ")[1:]]
+    return [
+        [(float(x), float(bottom), html_unescape(text)) for x, top, bottom, text in WORD.findall(page)]
+        for page in out.split("<page ")[1:]
+    ]
 
 
 def read_sheets(pdf: Path, drawn: bool = True) -> list[Sheet]:
@@ -153,16 +160,37 @@ def read_sheets(pdf: Path, drawn: bool = True) -> list[Sheet]:
                 body.append(text)
 
         page.extract_text(visitor_text=visit)
-        sheets.append(Sheet(number, float(page.mediabox.width), height, header, "".join(body), footer, len(lines),
-                            min((x for x, _, _ in placed), default=999) / MM, stroked_squares(page)))
+        sheets.append(
+            Sheet(
+                number,
+                float(page.mediabox.width),
+                height,
+                header,
+                "".join(body),
+                footer,
+                len(lines),
+                min((x for x, _, _ in placed), default=999) / MM,
+                stroked_squares(page),
+            )
+        )
     return sheets
 
 
 def bands(pdf: Path) -> list[Sheet]:
     """read_sheets(drawn=False): the header, body and footer bands' text and the leftmost text of each sheet."""
-    return [Sheet(number, page["width"], page["height"], page["header"], page["body"], page["footer"], 0,
-                  (page["left"] if page["left"] is not None else 999 * MM) / MM)
-            for number, page in enumerate(pdf_bands(pdf, HEADER_ZONE, FOOTER_ZONE), 1)]
+    return [
+        Sheet(
+            number,
+            page["width"],
+            page["height"],
+            page["header"],
+            page["body"],
+            page["footer"],
+            0,
+            (page["left"] if page["left"] is not None else 999 * MM) / MM,
+        )
+        for number, page in enumerate(pdf_bands(pdf, HEADER_ZONE, FOOTER_ZONE), 1)
+    ]
 
 
 def multiply(m, n):
@@ -200,8 +228,18 @@ def page_images(pdf: Path, folder: Path, last: int | None = None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob(pdf.stem + "-*.png"):
         old.unlink()
-    subprocess.run(["pdftoppm", "-r", str(IMAGE_DPI), *(["-l", str(last)] if last else []), "-png", str(pdf),
-                    str(folder / pdf.stem)], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(IMAGE_DPI),
+            *(["-l", str(last)] if last else []),
+            "-png",
+            str(pdf),
+            str(folder / pdf.stem),
+        ],
+        check=True,
+    )
     return sorted(folder.glob(pdf.stem + "-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
 
 
@@ -210,11 +248,37 @@ def decode_qr(pdf: Path, number: int, height_pt: float) -> list[str]:
     band = int(FOOTER_ZONE / 72 * dpi)
     top = int(height_pt / 72 * dpi) - band
     out = pdf.with_name(f"{pdf.stem}-qr-{number}")
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(number), "-l", str(number), "-y", str(top), "-H", str(band),
-                    "-x", "0", "-W", str(int(A4[0] / 72 * dpi)), "-gray", "-png", "-singlefile", str(pdf), str(out)],
-                   check=True)
-    result = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(out) + ".png"],
-                            check=False, capture_output=True, text=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-f",
+            str(number),
+            "-l",
+            str(number),
+            "-y",
+            str(top),
+            "-H",
+            str(band),
+            "-x",
+            "0",
+            "-W",
+            str(int(A4[0] / 72 * dpi)),
+            "-gray",
+            "-png",
+            "-singlefile",
+            str(pdf),
+            str(out),
+        ],
+        check=True,
+    )
+    result = subprocess.run(
+        ["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(out) + ".png"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     return [line for line in result.stdout.splitlines() if line.strip()]
 
 
@@ -236,6 +300,7 @@ def body_ink(image: Path) -> float:
 
 
 # -- the published tree, served by nginx, printed in Chromium ------------------------------------
+
 
 @pytest.fixture(scope="module")
 def tree(request) -> Path:
@@ -368,6 +433,7 @@ def printed(context, server, folder, foreign):
 
 # -- what the tree says a document is ------------------------------------------------------------
 
+
 def html_of(tree: Path, path: str):
     return lxml_html.fromstring((tree / path / "index.html").read_bytes())
 
@@ -389,19 +455,28 @@ def form_data(tree: Path, version: str, code: str) -> dict:
     form = by_class(root, "section", "manual-form")[0]
     meta = [span for block in by_class(form, "*", "manual-form__meta") for span in block.xpath(".//span")]
     frequency = next((s.text_content().split("：", 1)[1] for s in meta if s.text_content().startswith("频次")), "")
-    items = [[cell.text_content().strip() for cell in row.xpath("./td")[:3]]
-             for row in by_class(form, "tr", "manual-checklist__item")]
-    return {"code": code, "title": by_class(form, "*", "manual-form__title")[0].text_content().strip(),
-            "kind": "checklist" if "manual-form--checklist" in form.get("class") else "record",
-            "frequency": frequency, "items": items,
-            "options": sum(len(by_class(option, "*", "manual-box")) for option in by_class(form, "*", "manual-option")),
-            "labels": [label.text_content().strip() for label in by_class(form, "*", "manual-field__label")]}
+    items = [
+        [cell.text_content().strip() for cell in row.xpath("./td")[:3]]
+        for row in by_class(form, "tr", "manual-checklist__item")
+    ]
+    return {
+        "code": code,
+        "title": by_class(form, "*", "manual-form__title")[0].text_content().strip(),
+        "kind": "checklist" if "manual-form--checklist" in form.get("class") else "record",
+        "frequency": frequency,
+        "items": items,
+        "options": sum(len(by_class(option, "*", "manual-box")) for option in by_class(form, "*", "manual-option")),
+        "labels": [label.text_content().strip() for label in by_class(form, "*", "manual-field__label")],
+    }
 
 
 @pytest.fixture(scope="module")
 def form_codes(tree, newest) -> list[str]:
-    return sorted(path.name.upper() for path in (tree / newest["version"] / "forms").iterdir()
-                  if re.fullmatch(r"[a-z]+-\d+", path.name))
+    return sorted(
+        path.name.upper()
+        for path in (tree / newest["version"] / "forms").iterdir()
+        if re.fullmatch(r"[a-z]+-\d+", path.name)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -426,7 +501,9 @@ def chapters(tree: Path, version: str) -> list[str]:
 
 def changed_forms(tree: Path, newest: dict) -> list[str]:
     """The forms the newest revision changed, as its changes page lists them."""
-    text = text_of((tree / newest["version"] / "revisions" / newest["version"] / "index.html").read_text(encoding="utf-8"))
+    text = text_of(
+        (tree / newest["version"] / "revisions" / newest["version"] / "index.html").read_text(encoding="utf-8")
+    )
     return sorted(set(re.findall(r"\b((?:SOS|OPS|REC)-\d{2})\b", text)))
 
 
@@ -438,8 +515,16 @@ def expected_check(site_url: str, version: str, path: str) -> str:
 
 # -- 1. every sheet says what it is ----------------------------------------------------------------
 
-def margins_say_what_it_is(doc: Printout, *, document: str | tuple[str, ...], revision: dict, today: datetime.date,
-                           check: str | None, state: str | None = None) -> None:
+
+def margins_say_what_it_is(
+    doc: Printout,
+    *,
+    document: str | tuple[str, ...],
+    revision: dict,
+    today: datetime.date,
+    check: str | None,
+    state: str | None = None,
+) -> None:
     """Every sheet's margins: the document (or one of them), the revision, its effective date, the print date,
     第 X 页 共 Y 页 of this print job, the uncontrolled-copy line, the state of a revision not in force; and
     the QR code that opens `check` (when given)."""
@@ -448,22 +533,27 @@ def margins_say_what_it_is(doc: Printout, *, document: str | tuple[str, ...], re
     assert total, f"{doc.name}: nothing printed"
     for sheet in doc.sheets:
         where = f"{doc.name}, sheet {sheet.number} of {total}"
-        assert abs(sheet.width - A4[0]) <= 2 and abs(sheet.height - A4[1]) <= 2, \
+        assert abs(sheet.width - A4[0]) <= 2 and abs(sheet.height - A4[1]) <= 2, (
             f"{where}: {sheet.width:.1f}×{sheet.height:.1f} pt is not A4"
+        )
         margins = sheet.margins
-        assert any(contains(sheet.header, name) for name in documents), \
+        assert any(contains(sheet.header, name) for name in documents), (
             f"{where}: the header names none of {documents}: {sheet.header!r}"
+        )
         for text in (revision["title"], revision["effective"], "打印日期：" + today.isoformat(), UNCONTROLLED):
             assert contains(margins, text), f"{where}: the margins lack {text!r}: {margins!r}"
         numbers = find(sheet.footer, r"第(\d+)页共(\d+)页")
-        assert [(int(m.group(1)), int(m.group(2))) for m in numbers] == [(sheet.number, total)], \
+        assert [(int(m.group(1)), int(m.group(2))) for m in numbers] == [(sheet.number, total)], (
             f"{where}: the footer should say 第 {sheet.number} 页 共 {total} 页: {sheet.footer!r}"
+        )
         if state:
-            assert contains(sheet.header, NAMES[state]) and contains(sheet.header, "不得据此执行"), \
+            assert contains(sheet.header, NAMES[state]) and contains(sheet.header, "不得据此执行"), (
                 f"{where}: a {state} revision's sheet does not say so: header {sheet.header!r}"
+            )
         else:
-            assert not any(contains(margins, name) for name in NAMES.values()), \
+            assert not any(contains(margins, name) for name in NAMES.values()), (
                 f"{where}: a revision in force is marked {margins!r}"
+            )
         if check is not None:
             assert doc.qr(sheet.number) == [check], f"{where}: the QR code does not open {check}"
 
@@ -471,8 +561,9 @@ def margins_say_what_it_is(doc: Printout, *, document: str | tuple[str, ...], re
 def test_a_daily_checklist_says_what_it_is_on_its_sheet(printed, newest, today, site_url):
     version = newest["version"]
     doc = printed(f"{version}/forms/ops-01/")
-    margins_say_what_it_is(doc, document="OPS-01", revision=newest, today=today,
-                           check=expected_check(site_url, version, "forms/ops-01/"))
+    margins_say_what_it_is(
+        doc, document="OPS-01", revision=newest, today=today, check=expected_check(site_url, version, "forms/ops-01/")
+    )
 
 
 def test_every_sheet_of_a_chapter_says_what_it_is(printed, tree, newest, today, site_url):
@@ -481,16 +572,18 @@ def test_every_sheet_of_a_chapter_says_what_it_is(printed, tree, newest, today, 
     title = page_title(tree, f"{version}/{chapter}")
     doc = printed(f"{version}/{chapter}/")
     assert len(doc) >= 2, f"{chapter} prints on one sheet: pick a longer chapter for this test"
-    margins_say_what_it_is(doc, document=title, revision=newest, today=today,
-                           check=expected_check(site_url, version, f"{chapter}/"))
+    margins_say_what_it_is(
+        doc, document=title, revision=newest, today=today, check=expected_check(site_url, version, f"{chapter}/")
+    )
 
 
 def test_every_sheet_of_the_register_says_what_it_is(printed, tree, newest, today, site_url):
     version = newest["version"]
     title = page_title(tree, f"{version}/revisions")
     doc = printed(f"{version}/revisions/")
-    margins_say_what_it_is(doc, document=title, revision=newest, today=today,
-                           check=expected_check(site_url, version, "revisions/"))
+    margins_say_what_it_is(
+        doc, document=title, revision=newest, today=today, check=expected_check(site_url, version, "revisions/")
+    )
 
 
 def test_every_sheet_of_a_redline_page_says_what_it_is(printed, tree, newest, today, site_url):
@@ -500,8 +593,9 @@ def test_every_sheet_of_a_redline_page_says_what_it_is(printed, tree, newest, to
     path = f"revisions/{version}/{pages[0]}/"
     title = page_title(tree, f"{version}/{path}")
     doc = printed(f"{version}/{path}")
-    margins_say_what_it_is(doc, document=title, revision=newest, today=today,
-                           check=expected_check(site_url, version, path))
+    margins_say_what_it_is(
+        doc, document=title, revision=newest, today=today, check=expected_check(site_url, version, path)
+    )
     assert not contains(doc.body, "现行版本"), "the redline says 现行版本 on paper"
 
 
@@ -520,14 +614,16 @@ def test_a_superseded_revision_says_so_on_every_sheet(printed, tree, older, toda
         doc = printed(path)
         for sheet in doc.sheets:
             where = f"{path}, sheet {sheet.number} of {len(doc)}"
-            assert contains(sheet.header, NAMES["superseded"]) and contains(sheet.header, "不得据此执行"), \
+            assert contains(sheet.header, NAMES["superseded"]) and contains(sheet.header, "不得据此执行"), (
                 f"{where}: printed on {today}, the superseded {version} does not say so: {sheet.header!r}"
+            )
             assert contains(sheet.margins, older["title"]), f"{where}: not the revision's own title: {sheet.margins!r}"
     scanned = printed(f"{version}/forms/ops-01/").qr(1)
     assert scanned == [expected_check(site_url, version, "forms/ops-01/")], scanned
 
 
 # -- 2. forms that work on paper ----------------------------------------------------------------------
+
 
 def test_daily_and_weekly_checklists_fit_one_sheet(printed, daily_forms, newest):
     codes = [form["code"] for form in daily_forms]
@@ -558,23 +654,29 @@ def test_checklist_boxes_print_three_per_item_and_options_as_boxes(printed, tree
         form = form_data(tree, version, code)
         doc = printed(f"{version}/forms/{code.lower()}/")
         drawn = sum(len(sheet.squares) for sheet in doc.sheets)
-        assert drawn == 3 * len(form["items"]) + form["options"], \
+        assert drawn == 3 * len(form["items"]) + form["options"], (
             f"{code}: {drawn} outlined boxes for {len(form['items'])} items and {form['options']} options"
+        )
         for item_id, text, standard in form["items"]:
-            assert any(contains(s.body, item_id + text) and contains(s.body, standard) for s in doc.sheets), \
+            assert any(contains(s.body, item_id + text) and contains(s.body, standard) for s in doc.sheets), (
                 f"{code} {item_id}: the item and its standard are not together on one sheet"
+            )
 
 
 def test_the_remark_column_has_room_to_write_in(context, server, newest):
     """备注 held four characters (issue 16): laid out for print at the width of an A4 sheet inside its margins."""
-    content_mm = 210 - 22 - 12      # print.css: A4 less the binding and right margins
+    content_mm = 210 - 22 - 12  # print.css: A4 less the binding and right margins
     for code in ("OPS-01", "SOS-02"):
         page = open_page(context, f"{server.url}/{newest['version']}/forms/{code.lower()}/")
         try:
             page.set_viewport_size({"width": round(content_mm * 96 / 25.4), "height": 1100})
             page.emulate_media(media="print")
-            widths = dict(page.eval_on_selector_all(
-                ".manual-checklist thead th", "cells => cells.map(th => [th.textContent.trim(), th.getBoundingClientRect().width])"))
+            widths = dict(
+                page.eval_on_selector_all(
+                    ".manual-checklist thead th",
+                    "cells => cells.map(th => [th.textContent.trim(), th.getBoundingClientRect().width])",
+                )
+            )
         finally:
             page.close()
         remark = widths["备注"] * 25.4 / 96
@@ -587,8 +689,9 @@ def test_sos_conclusion_and_option_fields_are_boxes(printed, tree, newest, form_
     assert sos
     for code in sos:
         form = form_data(tree, version, code)
-        assert "结论" in "".join(form["labels"]) and form["options"] >= 2, \
+        assert "结论" in "".join(form["labels"]) and form["options"] >= 2, (
             f"{code}: no 结论 with boxes to tick ({form['labels']}, {form['options']} option boxes)"
+        )
     for code in ("SOS-02", "SOS-05", "REC-04"):
         if code not in form_codes:
             continue
@@ -603,7 +706,10 @@ def test_sos_conclusion_and_option_fields_are_boxes(printed, tree, newest, form_
 def test_a_record_form_prints_its_named_rows(printed, tree, newest):
     version = newest["version"]
     root = html_of(tree, f"{version}/forms/rec-10")
-    labels = [row.xpath("./td")[0].text_content().strip() for row in by_class(root, "table", "manual-record")[0].xpath(".//tbody/tr")]
+    labels = [
+        row.xpath("./td")[0].text_content().strip()
+        for row in by_class(root, "table", "manual-record")[0].xpath(".//tbody/tr")
+    ]
     named = [label for label in labels if label]
     assert named, "REC-10 names no rows (its indicators)"
     doc = printed(f"{version}/forms/rec-10/")
@@ -622,8 +728,8 @@ def test_ticked_printing_prints_ticks_and_blank_printing_does_not(browser, serve
         labels = page.locator("tr.manual-checklist__item td.manual-checklist__result label")
         ticked = 3
         for index in range(ticked):
-            labels.nth(index * 3).click()    # 是 for the first three items
-        page.evaluate("window.print = () => {}")   # the button's window.print() would open the dialog
+            labels.nth(index * 3).click()  # 是 for the first three items
+        page.evaluate("window.print = () => {}")  # the button's window.print() would open the dialog
         results = {}
         for kind, button in (("ticked", "打印本页已勾选的表"), ("blank", "打印空白表（A4）")):
             page.get_by_role("button", name=button).click()
@@ -639,6 +745,7 @@ def test_ticked_printing_prints_ticks_and_blank_printing_does_not(browser, serve
 
 
 # -- 3. chapters: no near-empty sheets, nothing cut across sheets ------------------------------------
+
 
 def test_chapters_print_without_near_empty_sheets(printed, tree, newest):
     version = newest["version"]
@@ -665,7 +772,9 @@ def test_diagrams_and_embedded_forms_are_not_cut_across_sheets(printed, tree, ne
             if labels:
                 groups.append(("diagram " + labels[0], labels))
         for form in by_class(root, "section", "manual-form"):
-            items = [row.xpath("./td")[1].text_content().strip() for row in by_class(form, "tr", "manual-checklist__item")]
+            items = [
+                row.xpath("./td")[1].text_content().strip() for row in by_class(form, "tr", "manual-checklist__item")
+            ]
             if 0 < len(items) <= 12:
                 groups.append((form.get("data-code"), [form.get("data-code"), *items]))
         if not groups:
@@ -681,6 +790,7 @@ def test_diagrams_and_embedded_forms_are_not_cut_across_sheets(printed, tree, ne
 
 # -- 4. the revision's kit in one print job, each document numbered on its own ------------------------
 
+
 @pytest.fixture(scope="module")
 def kit(tree, newest, folder) -> Printout:
     version = newest["version"]
@@ -691,7 +801,7 @@ def kit(tree, newest, folder) -> Printout:
     assert pdf.is_file(), f"{item['path']} is not in the tree"
     copy = folder / f"kit-{version}.pdf"
     shutil.copyfile(pdf, copy)
-    sheets = read_sheets(copy, drawn=False)   # 300-odd pages: their text only; images of the first documents
+    sheets = read_sheets(copy, drawn=False)  # 300-odd pages: their text only; images of the first documents
     for sheet, image in zip(sheets, page_images(copy, folder, last=12)):
         sheet.image = image
     return Printout(f"kit {version}", copy, sheets)
@@ -708,8 +818,9 @@ def test_the_kit_pdf_is_listed_in_sha256sums_and_linked_from_the_kit_page(tree, 
     assert f"{item['sha256']}  {item['path']}" in (tree / "SHA256SUMS").read_text(encoding="utf-8")
     page = (tree / version / "revisions" / f"{version}-kit" / "index.html").read_text(encoding="utf-8")
     name = Path(item["path"]).name
-    assert re.search(rf"<a\b[^>]*href=[\"']?[^\"' >]*{re.escape(name)}(?=[\"' >])[^>]*>[^<]*打印文件包（PDF，A4）", page), \
-        "the kit page does not link its PDF as 打印文件包（PDF，A4）"
+    assert re.search(
+        rf"<a\b[^>]*href=[\"']?[^\"' >]*{re.escape(name)}(?=[\"' >])[^>]*>[^<]*打印文件包（PDF，A4）", page
+    ), "the kit page does not link its PDF as 打印文件包（PDF，A4）"
 
 
 def test_the_kit_pdf_numbers_each_document_on_its_own(kit, tree, newest, today):
@@ -725,9 +836,10 @@ def test_the_kit_pdf_numbers_each_document_on_its_own(kit, tree, newest, today):
     while start < len(numbers):
         first, total = numbers[start]
         assert first == 1, f"kit sheet {start + 1} starts a document at 第 {first} 页: {numbers}"
-        assert numbers[start:start + total] == [(n, total) for n in range(1, total + 1)], \
+        assert numbers[start : start + total] == [(n, total) for n in range(1, total + 1)], (
             f"kit sheets {start + 1}–{start + total} are not 第 1–{total} 页 共 {total} 页: {numbers}"
-        documents.append(kit.sheets[start:start + total])
+        )
+        documents.append(kit.sheets[start : start + total])
         start += total
     # notice, read-and-sign sheet, destruction record, the redline pages, every changed form
     firsts = [squash(doc[0].body)[:200] for doc in documents]
@@ -757,30 +869,39 @@ def test_the_kit_page_is_light_and_links_the_chapter_redlines(tree, newest):
 
 # -- 5. the currency check the QR code opens -----------------------------------------------------------
 
+
 def open_check(browser, foreign, origin: str, scanned: str, day: datetime.date) -> dict:
     """The currency check a scanned QR code names, opened on our server on a given day: its verdict and links."""
     context = new_context(browser, day, foreign)
     try:
         page = context.new_page()
-        page.goto(origin + scanned[scanned.index("/check/"):], wait_until="load")
+        page.goto(origin + scanned[scanned.index("/check/") :], wait_until="load")
         deadline = time.monotonic() + 10
         while "正在" in page.inner_text("#verdict") and time.monotonic() < deadline:
             page.wait_for_timeout(50)
-        return {"state": page.get_attribute("#verdict", "class"), "verdict": page.inner_text("#verdict"),
-                "subject": page.inner_text("#subject"),
-                "links": page.eval_on_selector_all("#actions a", "links => links.map(a => [a.textContent, a.href])")}
+        return {
+            "state": page.get_attribute("#verdict", "class"),
+            "verdict": page.inner_text("#verdict"),
+            "subject": page.inner_text("#subject"),
+            "links": page.eval_on_selector_all("#actions a", "links => links.map(a => [a.textContent, a.href])"),
+        }
     finally:
         context.close()
 
 
-def test_the_qr_code_opens_a_currency_check_that_answers_for_each_state(printed, browser, foreign, server, today,
-                                                                       newest, older, tree, tmp_path_factory):
+def test_the_qr_code_opens_a_currency_check_that_answers_for_each_state(
+    printed, browser, foreign, server, today, newest, older, tree, tmp_path_factory
+):
     old = printed(f"{older['version']}/forms/ops-01/").qr(1)[0]
     new = printed(f"{newest['version']}/forms/ops-01/").qr(1)[0]
     current = f"{server.url}/{newest['version']}/forms/ops-01/"
 
     answer = open_check(browser, foreign, server.url, old, today)
-    assert answer["state"] == "verdict superseded" and "已被替代" in answer["verdict"] and newest["title"] in answer["verdict"], answer
+    assert (
+        answer["state"] == "verdict superseded"
+        and "已被替代" in answer["verdict"]
+        and newest["title"] in answer["verdict"]
+    ), answer
     assert ["打开现行版本中的这一页", current] in answer["links"] and "OPS-01" in answer["subject"], answer
 
     answer = open_check(browser, foreign, server.url, new, today)
@@ -788,8 +909,14 @@ def test_the_qr_code_opens_a_currency_check_that_answers_for_each_state(printed,
 
     before = datetime.date.fromisoformat(newest["effective"]) - datetime.timedelta(days=3)
     answer = open_check(browser, foreign, server.url, new, before)
-    assert answer["state"] == "verdict pending" and "尚未生效" in answer["verdict"] and newest["effective"] in answer["verdict"], answer
-    assert older["title"] in answer["verdict"], f"a pending revision's check does not say which one is in force: {answer}"
+    assert (
+        answer["state"] == "verdict pending"
+        and "尚未生效" in answer["verdict"]
+        and newest["effective"] in answer["verdict"]
+    ), answer
+    assert older["title"] in answer["verdict"], (
+        f"a pending revision's check does not say which one is in force: {answer}"
+    )
 
     # withdrawn: versions.json as `manual withdraw` writes it (publish/pages.py), beside the same check page
     folder = tmp_path_factory.mktemp("withdrawn")
@@ -802,11 +929,16 @@ def test_the_qr_code_opens_a_currency_check_that_answers_for_each_state(printed,
         answer = open_check(browser, foreign, other.url, new, today)
     finally:
         other.stop()
-    assert answer["state"] == "verdict withdrawn" and "已撤销" in answer["verdict"] and "衡总运〔2026〕99号" in answer["verdict"], answer
+    assert (
+        answer["state"] == "verdict withdrawn"
+        and "已撤销" in answer["verdict"]
+        and "衡总运〔2026〕99号" in answer["verdict"]
+    ), answer
     assert foreign == [], f"the currency check asked for other hosts: {foreign}"
 
 
 # -- 6. the README's picture ---------------------------------------------------------------------------
+
 
 def test_a_printed_daily_checklist_image_for_the_readme(printed, newest, folder):
     """The page image of a printed daily checklist (one sheet, footer and QR code), kept as printed-form.png:
@@ -814,7 +946,9 @@ def test_a_printed_daily_checklist_image_for_the_readme(printed, newest, folder)
     doc = printed(f"{newest['version']}/forms/ops-01/")
     assert len(doc) == 1 and doc.qr(1), "OPS-01 is not one sheet with a QR code"
     image = Image.open(doc.sheets[0].image)
-    assert abs(image.size[0] - 210 / 25.4 * IMAGE_DPI) <= 2 and abs(image.size[1] - 297 / 25.4 * IMAGE_DPI) <= 2, image.size
+    assert abs(image.size[0] - 210 / 25.4 * IMAGE_DPI) <= 2 and abs(image.size[1] - 297 / 25.4 * IMAGE_DPI) <= 2, (
+        image.size
+    )
     target = folder / "printed-form.png"
     image.convert("L").save(target, optimize=True)
     assert Image.open(target).size == image.size

@@ -1,5 +1,6 @@
 """Publishing with the real command, real git repositories and real mike: a small manual (tests/fixtures/mini)
 published, revised, refused, published again from another clone, made pending and withdrawn."""
+
 from __future__ import annotations
 
 import json
@@ -60,11 +61,15 @@ def repo_with_1_0(mini_published) -> Path:
 
 # -- what a publication leaves ---------------------------------------------------------------------
 
+
 def test_versions_json_lists_the_versions_with_their_titles_dates_and_the_alias(published):
     listed = versions(published)
     assert [(v["version"], v["title"]) for v in listed] == [("1.1", "第1版第1次修订"), ("1.0", "第1版")]
     assert listed[0]["aliases"] == ["latest"] and listed[1]["aliases"] == []
-    assert listed[0]["properties"]["effective"] == "2025-10-01" and listed[0]["properties"]["notice"] == "衡总运〔2025〕11号"
+    assert (
+        listed[0]["properties"]["effective"] == "2025-10-01"
+        and listed[0]["properties"]["notice"] == "衡总运〔2025〕11号"
+    )
     assert listed[0]["properties"]["changed"] == ["02-service/"]
     assert git(published, "cat-file", "-p", "gh-pages:latest") == "1.1"
 
@@ -87,9 +92,19 @@ def test_the_source_is_archived_tagged_and_recorded_in_the_manifest(published):
 def test_progress_is_printed_in_stages_with_every_step(published):
     output = (published.parent / "publish-output.txt").read_text(encoding="utf-8")
     lines = [line for line in output.splitlines() if line.startswith("[")]
-    assert [line.split("]")[0] for line in lines] == [f"[检查 {i}/6" for i in range(1, 6)] + [f"[发布 {i}/5" for i in range(1, 6)]
-    for words in ("检查工作区", "校验检查表", "核对已发布的历史", "严格构建 1.1", "检查 1.1 的每个链接", "存档到 history/1.1/",
-                  "打标签 manual-1.1", "写入 gh-pages"):
+    assert [line.split("]")[0] for line in lines] == [f"[检查 {i}/6" for i in range(1, 6)] + [
+        f"[发布 {i}/5" for i in range(1, 6)
+    ]
+    for words in (
+        "检查工作区",
+        "校验检查表",
+        "核对已发布的历史",
+        "严格构建 1.1",
+        "检查 1.1 的每个链接",
+        "存档到 history/1.1/",
+        "打标签 manual-1.1",
+        "写入 gh-pages",
+    ):
         assert any(words in line for line in lines), words
     assert "现行版本 1.1" in output
 
@@ -109,7 +124,7 @@ def test_the_changed_paragraph_carries_a_change_bar_and_the_page_says_it_changed
     page = pages_file(published, "1.1/02-service/index.html")
     assert 'class="manual-changed"' in page or "class=manual-changed" in page
     assert "本页在第1版第1次修订中有修订" in text_of(page)
-    history = text_of(page)[text_of(page).index("本页修订记录"):]
+    history = text_of(page)[text_of(page).index("本页修订记录") :]
     assert "第1版第1次修订 2025-10-01 电话咨询的接听时限由铃响3声缩短为2声。" in history
     # the page that did not change has no bar
     assert "manual-changed" not in pages_file(published, "1.1/index.html")
@@ -128,6 +143,7 @@ def test_the_kit_is_prefilled(published):
 
 # -- refusals: nothing published ------------------------------------------------------------------------
 
+
 def refused_unchanged(repo: Path, result, *fragments) -> str:
     before = git(repo, "rev-parse", "gh-pages")
     error = refused(result, *fragments)
@@ -136,7 +152,9 @@ def refused_unchanged(repo: Path, result, *fragments) -> str:
 
 
 def test_refuses_a_version_already_published(repo_with_1_0):
-    refused_unchanged(repo_with_1_0, manual(repo_with_1_0, "publish", "1.0"), "版本 1.0（第1版）已经发布过", "登记新的修订 1.1")
+    refused_unchanged(
+        repo_with_1_0, manual(repo_with_1_0, "publish", "1.0"), "版本 1.0（第1版）已经发布过", "登记新的修订 1.1"
+    )
 
 
 def test_says_so_when_there_is_nothing_to_publish(repo_with_1_0):
@@ -166,8 +184,13 @@ def test_refuses_an_unregistered_change_naming_the_page(repo_with_1_0):
     edit(repo / "docs" / "index.md", "当天归还", "两天内归还")
     add_entry(repo, entry("1.1", {"index.md": "借阅后归还的期限改为两天。"}, supersedes="1.0"))
     commit(repo, "只登记了一页")
-    error = refused_unchanged(repo, manual(repo, "publish"), "文件控制检查未通过", "页面 02-service.md（第二章 服务）与 1.0 相比有改动",
-                              "没有列出它")
+    error = refused_unchanged(
+        repo,
+        manual(repo, "publish"),
+        "文件控制检查未通过",
+        "页面 02-service.md（第二章 服务）与 1.0 相比有改动",
+        "没有列出它",
+    )
     assert "index.md" not in error.split("02-service.md")[0].split("文件控制检查未通过")[-1]
 
 
@@ -199,8 +222,15 @@ def test_published_history_cannot_be_rewritten(repo_with_1_0):
     edit(repo / "revisions.yml", "summary: 首次发布电子版手册。", "summary: 首次发布手册。")
     edit(repo / "history" / "1.0" / "docs" / "index.md", "当天归还", "三天内归还")
     prepare_1_1(repo)
-    refused_unchanged(repo, manual(repo, "publish"), "已发布的历史被改动过", "revisions.yml:", "版本 1.0 的 approved_by 与发布时不同",
-                      "版本 1.0 的 summary 与发布时不同", "history/1.0/docs/index.md 与发布时不同")
+    refused_unchanged(
+        repo,
+        manual(repo, "publish"),
+        "已发布的历史被改动过",
+        "revisions.yml:",
+        "版本 1.0 的 approved_by 与发布时不同",
+        "版本 1.0 的 summary 与发布时不同",
+        "history/1.0/docs/index.md 与发布时不同",
+    )
 
 
 def test_a_deleted_published_entry_is_refused(repo_with_1_0):
@@ -215,6 +245,7 @@ def test_a_deleted_published_entry_is_refused(repo_with_1_0):
 
 
 # -- pending revisions, activation, withdrawal ----------------------------------------------------------
+
 
 def test_a_revision_before_its_effective_date_is_pending_until_activated(repo_with_1_0):
     repo = repo_with_1_0
@@ -233,16 +264,22 @@ def test_a_revision_before_its_effective_date_is_pending_until_activated(repo_wi
     assert git(repo, "rev-parse", "gh-pages") == after
 
 
-WITHDRAWAL = ("withdrawals:\n  - version: \"1.1\"\n    notice: 衡总运〔2026〕40号\n    date: 2026-12-05\n"
-              "    reason: 铃响2声的时限在试行中发现人手不足，撤回重新评估。\n    approved_by: 销售总部副总经理 何建华\n")
+WITHDRAWAL = (
+    'withdrawals:\n  - version: "1.1"\n    notice: 衡总运〔2026〕40号\n    date: 2026-12-05\n'
+    "    reason: 铃响2声的时限在试行中发现人手不足，撤回重新评估。\n    approved_by: 销售总部副总经理 何建华\n"
+)
 
 
 def test_a_pending_revision_is_withdrawn_and_stays_readable(repo_with_1_0):
     repo = repo_with_1_0
     prepare_1_1(repo, effective="2027-01-15")
     ok(manual(repo, "publish", env={"MANUAL_TODAY": "2026-12-01"}))
-    refused(manual(repo, "withdraw", "1.1", env={"MANUAL_TODAY": "2026-12-05"}), "withdrawals 中没有版本 1.1 的撤销记录")
-    (repo / "revisions.yml").write_text((repo / "revisions.yml").read_text(encoding="utf-8") + WITHDRAWAL, encoding="utf-8")
+    refused(
+        manual(repo, "withdraw", "1.1", env={"MANUAL_TODAY": "2026-12-05"}), "withdrawals 中没有版本 1.1 的撤销记录"
+    )
+    (repo / "revisions.yml").write_text(
+        (repo / "revisions.yml").read_text(encoding="utf-8") + WITHDRAWAL, encoding="utf-8"
+    )
     commit(repo, "登记撤销")
     ok(manual(repo, "withdraw", "1.1", env={"MANUAL_TODAY": "2026-12-05"}))
     listed = {v["version"]: v for v in versions(repo)}
@@ -265,12 +302,15 @@ def test_a_revision_in_force_cannot_be_withdrawn(repo_with_1_0):
     prepare_1_1(repo)
     ok(manual(repo, "publish"))
     withdrawal = WITHDRAWAL.replace("2026-12-05", "2025-09-20")
-    (repo / "revisions.yml").write_text((repo / "revisions.yml").read_text(encoding="utf-8") + withdrawal, encoding="utf-8")
+    (repo / "revisions.yml").write_text(
+        (repo / "revisions.yml").read_text(encoding="utf-8") + withdrawal, encoding="utf-8"
+    )
     commit(repo, "登记撤销")
     refused(manual(repo, "withdraw", "1.1"), "已于 2025-10-01 生效，不能撤销")
 
 
 # -- two editors, a remote ----------------------------------------------------------------------
+
 
 @pytest.fixture
 def remote(tmp_path) -> Path:
@@ -307,13 +347,24 @@ def test_a_second_editor_is_refused_then_publishes_after_following_the_message(r
     edit(second / "docs" / "index.md", "当天归还", "两天内归还")
     add_entry(second, entry("1.1", {"index.md": "借阅后归还的期限改为两天。"}, supersedes="1.0"))
     commit(second, "另一位编辑的修订")
-    error = refused(manual(second, "publish", "--remote", "origin"), "另一位编辑刚刚发布或推送过", "git pull --rebase origin main")
+    error = refused(
+        manual(second, "publish", "--remote", "origin"), "另一位编辑刚刚发布或推送过", "git pull --rebase origin main"
+    )
     # the message's commands, then the next number
     git(second, "reset", "--quiet", "--hard", "origin/main")
     git(second, "fetch", "--quiet", "origin", "gh-pages:gh-pages", "--tags")
     edit(second / "docs" / "index.md", "当天归还", "两天内归还")
-    add_entry(second, entry("1.2", {"index.md": "借阅后归还的期限改为两天。"}, issued="2025-11-01", effective="2025-12-01",
-                            supersedes="1.1", notice="衡总运〔2025〕40号"))
+    add_entry(
+        second,
+        entry(
+            "1.2",
+            {"index.md": "借阅后归还的期限改为两天。"},
+            issued="2025-11-01",
+            effective="2025-12-01",
+            supersedes="1.1",
+            notice="衡总运〔2025〕40号",
+        ),
+    )
     commit(second, "第1版第2次修订稿")
     ok(manual(second, "publish", "--remote", "origin"))
     assert [v["version"] for v in json.loads(git(remote, "show", "gh-pages:versions.json"))] == ["1.2", "1.1", "1.0"]
@@ -328,16 +379,23 @@ def test_a_push_rejected_because_another_editor_pushed_meanwhile_is_rolled_back(
     edit(other / "docs" / "index.md", "当天归还", "两天内归还")
     commit(other, "另一位编辑的改动")
     # the other editor's push lands when this publication makes its first commit (the archive), after its fetch
-    hook = editor / ".git" / "hooks" / "post-commit"   # made executable once 1.1 is committed
-    hook.write_text(f"#!/bin/sh\nunset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE GIT_PREFIX\n"
-                    f"[ -e '{tmp_path}/pushed' ] && exit 0\ntouch '{tmp_path}/pushed'\n"
-                    f"git -C '{other}' push --quiet origin main >/dev/null 2>&1\n", encoding="utf-8")
+    hook = editor / ".git" / "hooks" / "post-commit"  # made executable once 1.1 is committed
+    hook.write_text(
+        f"#!/bin/sh\nunset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE GIT_PREFIX\n"
+        f"[ -e '{tmp_path}/pushed' ] && exit 0\ntouch '{tmp_path}/pushed'\n"
+        f"git -C '{other}' push --quiet origin main >/dev/null 2>&1\n",
+        encoding="utf-8",
+    )
     prepare_1_1(editor)
     hook.chmod(0o755)
     before = {ref: git(editor, "rev-parse", ref) for ref in ("main", "gh-pages")}
     remote_pages = git(remote, "rev-parse", "gh-pages")
-    error = refused(manual(editor, "publish", "--remote", "origin"), "推送被拒绝", "你本地的 gh-pages、main 和标签已恢复原样",
-                    "git pull --rebase origin main")
+    error = refused(
+        manual(editor, "publish", "--remote", "origin"),
+        "推送被拒绝",
+        "你本地的 gh-pages、main 和标签已恢复原样",
+        "git pull --rebase origin main",
+    )
     assert (tmp_path / "pushed").exists(), "the hook did not run: the race was not staged"
     assert {ref: git(editor, "rev-parse", ref) for ref in ("main", "gh-pages")} == before, error
     assert git(editor, "tag", "--list", "manual-1.1") == ""
@@ -354,7 +412,7 @@ def test_a_push_refused_by_a_hook_is_named_and_completed_later(remote, tmp_path)
     hook.chmod(0o755)
     prepare_1_1(editor)
     refused(manual(editor, "publish", "--remote", "origin"), "钩子（hook）拒绝了这次推送", "会只完成推送")
-    assert "1.1" in git(editor, "show", "gh-pages:versions.json")          # published locally, the journal keeps the push
+    assert "1.1" in git(editor, "show", "gh-pages:versions.json")  # published locally, the journal keeps the push
     hook.unlink()
     output = ok(manual(editor, "publish", "--remote", "origin"))
     assert "发现一次未完成的发布：版本 1.1" in output
@@ -363,6 +421,7 @@ def test_a_push_refused_by_a_hook_is_named_and_completed_later(remote, tmp_path)
 
 
 # -- the whole history of the real manual ------------------------------------------------------------
+
 
 def test_the_shipped_history_is_published_from_its_archives_with_no_broken_link(history):
     tree = history["tree"]
@@ -375,7 +434,20 @@ def test_the_shipped_history_is_published_from_its_archives_with_no_broken_link(
     assert result.returncode == 0 and "0 个失效" in result.stdout, result.stdout
     # and an independent run of lychee itself over every page of every version
     lychee = shutil.which("lychee") or str(Path(__import__("sys").executable).with_name("lychee"))
-    raw = subprocess.run([lychee, "--offline", "--include-fragments", "--no-progress", "--root-dir", str(tree),
-                          "--index-files", "index.html", *[str(p) for p in sorted(tree.glob("[0-9]*/**/*.html"))]],
-                         capture_output=True, text=True, check=False)
+    raw = subprocess.run(
+        [
+            lychee,
+            "--offline",
+            "--include-fragments",
+            "--no-progress",
+            "--root-dir",
+            str(tree),
+            "--index-files",
+            "index.html",
+            *[str(p) for p in sorted(tree.glob("[0-9]*/**/*.html"))],
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert raw.returncode == 0, raw.stdout[-3000:]

@@ -1,6 +1,7 @@
 """The search index's sections (opsmanual.site.search.sections) are Material's: the same titles, texts, ids and
 depths as Material's own html.parser-based Parser gives for the same HTML, on every page of the real manual and
 on the cases its rules are about."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,8 @@ def as_xml(root) -> str:
     """The tree's children as XML: every element closed as it is in the tree (lxml's HTML serializer writes an
     empty <li></li> as <li>, which a stream parser reads as an element left open)."""
     return escape(root.text or "", quote=False) + "".join(
-        etree.tostring(child, encoding="unicode", method="xml", with_tail=True) for child in root)
+        etree.tostring(child, encoding="unicode", method="xml", with_tail=True) for child in root
+    )
 
 
 def ours(html_text: str) -> list[tuple]:
@@ -37,41 +39,33 @@ def ours(html_text: str) -> list[tuple]:
 
 
 def described(section) -> tuple:
-    return (section.el.tag, section.id, section.depth, section.is_excluded(), "".join(section.title),
-            "".join(section.text))
+    return (
+        section.el.tag,
+        section.id,
+        section.depth,
+        section.is_excluded(),
+        "".join(section.title),
+        "".join(section.text),
+    )
 
 
 CASES = {
-    "preface, then headings with ids, the first one's id not kept":
-        '<p>前言</p><h1 id="a">标题</h1><p>甲</p><h2 id="b">二</h2><p>乙</p>',
-    "an h1 first: its section has no id, the next ones have theirs":
-        '<h1 id="a">标题</h1><p>甲</p><h2 id="b">二</h2><p>乙</p>',
-    "a void element first starts no section":
-        '<hr><h2 id="a">甲</h2><p>乙</p>',
-    "blanks in pre are kept, one after another":
-        '<h2 id="a">代码</h2><pre><b>甲</b> <i></i> <b>乙</b></pre>',
-    "a heading that is not h1 first: a preface section of its depth":
-        '<h2 id="x">第一节</h2><p>正文</p>',
-    "a permalink is not part of the title":
-        '<h2 id="x">职责<a class="headerlink" href="#x" title="Permanent link">¶</a></h2><p>内容</p>',
-    "a heading inside a block: its section ends with the block":
-        '<h2 id="a">外</h2><div class="admonition"><h3 id="b">内</h3><p>里</p></div><p>外面的话</p>',
-    "empty kept elements are left out, blanks collapsed":
-        '<h2 id="a">表</h2><p> </p><ul>\n<li>一</li>\n<li></li>\n</ul><p>二\n三</p>',
-    "pre keeps its lines and blanks":
-        '<h2 id="a">代码</h2><pre><code>第一行\n  第二行\n\n</code></pre><p>后</p>',
-    "scripts, styles, inputs and diagrams' SVG are not words":
-        '<h2 id="a">表单</h2><style>p{}</style><script>var a = "<p>";</script><p>填写<input type="text">'
-        '<span>姓名</span></p><figure class="manual-diagram" aria-label="流程：开始、结束"><svg><text>开始</text>'
-        '</svg></figure>',
-    "an element excluded from search":
-        '<h2 id="a">甲</h2><div data-search-exclude><p>不要</p></div><p>要</p>',
-    "void elements and comments":
-        '<h2 id="a">甲<br>乙</h2><p>一<br>二<!-- 注释 -->三<img src="x.png" alt="图">四</p><hr><p>&lt;b&gt; &amp;</p>',
-    "sub, sup and code":
-        '<h2 id="a">H<sub>2</sub>O</h2><p>m<sup>2</sup> 与 <code>REC-09</code></p>',
-    "headings without ids do not start a section":
-        '<h2>无锚</h2><p>甲</p><h3 id="b">有锚</h3><p>乙</p>',
+    "preface, then headings with ids, the first one's id not kept": '<p>前言</p><h1 id="a">标题</h1><p>甲</p><h2 id="b">二</h2><p>乙</p>',
+    "an h1 first: its section has no id, the next ones have theirs": '<h1 id="a">标题</h1><p>甲</p><h2 id="b">二</h2><p>乙</p>',
+    "a void element first starts no section": '<hr><h2 id="a">甲</h2><p>乙</p>',
+    "blanks in pre are kept, one after another": '<h2 id="a">代码</h2><pre><b>甲</b> <i></i> <b>乙</b></pre>',
+    "a heading that is not h1 first: a preface section of its depth": '<h2 id="x">第一节</h2><p>正文</p>',
+    "a permalink is not part of the title": '<h2 id="x">职责<a class="headerlink" href="#x" title="Permanent link">¶</a></h2><p>内容</p>',
+    "a heading inside a block: its section ends with the block": '<h2 id="a">外</h2><div class="admonition"><h3 id="b">内</h3><p>里</p></div><p>外面的话</p>',
+    "empty kept elements are left out, blanks collapsed": '<h2 id="a">表</h2><p> </p><ul>\n<li>一</li>\n<li></li>\n</ul><p>二\n三</p>',
+    "pre keeps its lines and blanks": '<h2 id="a">代码</h2><pre><code>第一行\n  第二行\n\n</code></pre><p>后</p>',
+    "scripts, styles, inputs and diagrams' SVG are not words": '<h2 id="a">表单</h2><style>p{}</style><script>var a = "<p>";</script><p>填写<input type="text">'
+    '<span>姓名</span></p><figure class="manual-diagram" aria-label="流程：开始、结束"><svg><text>开始</text>'
+    "</svg></figure>",
+    "an element excluded from search": '<h2 id="a">甲</h2><div data-search-exclude><p>不要</p></div><p>要</p>',
+    "void elements and comments": '<h2 id="a">甲<br>乙</h2><p>一<br>二<!-- 注释 -->三<img src="x.png" alt="图">四</p><hr><p>&lt;b&gt; &amp;</p>',
+    "sub, sup and code": '<h2 id="a">H<sub>2</sub>O</h2><p>m<sup>2</sup> 与 <code>REC-09</code></p>',
+    "headings without ids do not start a section": '<h2>无锚</h2><p>甲</p><h3 id="b">有锚</h3><p>乙</p>',
 }
 
 

@@ -2,6 +2,7 @@
 is rendered ahead of the rest of the site and is the same page the whole build makes, and meanwhile no other page,
 nor the search index, is served as it was before the save (they wait for the whole site). Speed is measured by
 scripts/bench_serve.py, not here."""
+
 from __future__ import annotations
 
 import contextlib
@@ -77,9 +78,15 @@ def test_no_page_is_stale_while_the_rest_of_the_site_is_built(preview, mini, bro
         text = words(get(f"{preview.url}{path}", timeout=120))
         assert "开门前检查表" in text and "营业前检查表" not in text, path
     register = open_on(preview, browser, "/revisions/")
-    edit(mini / "revisions.yml", "description: 首次发布手册使用说明。", "description: 首次发布手册使用说明（预览中改的）。")
+    edit(
+        mini / "revisions.yml",
+        "description: 首次发布手册使用说明。",
+        "description: 首次发布手册使用说明（预览中改的）。",
+    )
     shown(register, "预览中改的")
-    assert "预览中改的" in get(f"{preview.url}/revisions/1.0-kit/", timeout=120)  # the kit's notice: not open, not stale
+    assert "预览中改的" in get(
+        f"{preview.url}/revisions/1.0-kit/", timeout=120
+    )  # the kit's notice: not open, not stale
 
 
 def test_a_broken_save_shows_the_error_on_the_open_page_and_the_next_save_recovers(preview, mini, browser):
@@ -102,7 +109,6 @@ def wait_for_output(server: ManualServer, words: str, timeout: float = 30) -> st
             return output
         time.sleep(0.1)
     raise AssertionError(f"{words!r} not in the server's output:\n{server.output()[-3000:]}")
-
 
 
 def test_an_edit_after_publication_is_compared_anew_on_the_open_page(mini_published, browser):

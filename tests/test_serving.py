@@ -5,6 +5,7 @@ that does not.
 Runs on the shared `history` fixture (the shipped history published with the PDF editions, cloned from gh-pages
 as a server has it): beyond it, a few seconds.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -46,8 +47,11 @@ def test_every_servable_file_has_its_gz_which_decompresses_to_it(tree):
             assert any(f.name.endswith(kind) for f in files), f"{folder.name} has no {kind} file to check"
         missing = [f.relative_to(tree).as_posix() for f in files if not f.with_name(f.name + GZ).is_file()]
         assert not missing, f"{len(missing)} files without .gz, e.g. {missing[:5]}"
-        wrong = [f.relative_to(tree).as_posix() for f in files
-                 if gzip.decompress(f.with_name(f.name + GZ).read_bytes()) != f.read_bytes()]
+        wrong = [
+            f.relative_to(tree).as_posix()
+            for f in files
+            if gzip.decompress(f.with_name(f.name + GZ).read_bytes()) != f.read_bytes()
+        ]
         assert not wrong, f".gz that do not decompress to their file: {wrong[:5]}"
     for name in ("index.html", "versions.json", "manifest.json", "check/index.html", "check/status.js"):
         plain, packed = tree / name, tree / (name + GZ)
@@ -55,7 +59,7 @@ def test_every_servable_file_has_its_gz_which_decompresses_to_it(tree):
         assert gzip.decompress(packed.read_bytes()) == plain.read_bytes(), f"{name}{GZ} is stale"
     # No .gz of what is already compressed or binary (the PDF edition, images), none left without its file.
     for packed in tree.rglob("*" + GZ):
-        assert packed.with_name(packed.name[:-len(GZ)]).is_file(), f"{packed} has no plain file beside it"
+        assert packed.with_name(packed.name[: -len(GZ)]).is_file(), f"{packed} has no plain file beside it"
         assert not packed.name.endswith((".pdf.gz", ".png.gz", ".gz.gz")), packed
 
 
@@ -65,14 +69,17 @@ def test_gz_copies_are_deterministic():
     assert compress(data)[4:8] == b"\0\0\0\0", "the gzip header must carry no time stamp"
 
 
-@pytest.mark.parametrize("url, file", [
-    ("/latest/", "latest/index.html"),
-    ("/1.2/02-service/", "1.2/02-service/index.html"),
-    ("/latest/search/search_index.json", "latest/search/search_index.json"),
-    ("/versions.json", "versions.json"),
-    ("/latest/sitemap.xml", "latest/sitemap.xml"),
-    ("/check/", "check/index.html"),
-])
+@pytest.mark.parametrize(
+    "url, file",
+    [
+        ("/latest/", "latest/index.html"),
+        ("/1.2/02-service/", "1.2/02-service/index.html"),
+        ("/latest/search/search_index.json", "latest/search/search_index.json"),
+        ("/versions.json", "versions.json"),
+        ("/latest/sitemap.xml", "latest/sitemap.xml"),
+        ("/check/", "check/index.html"),
+    ],
+)
 def test_nginx_sends_the_precompressed_bytes_to_gzip_readers_and_the_file_to_others(server, tree, url, file):
     plain = (tree / file).read_bytes()
     packed = (tree / (file + GZ)).read_bytes()

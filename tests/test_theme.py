@@ -1,6 +1,7 @@
 """Tripwires for what the site borrows from Material: the partials copied into overrides/ must still match the
 installed Material's originals, and the bundle's CDN URLs must still be where the site rewrites them. When an
 upgrade of mkdocs-material moves them, these fail (mermaid would otherwise come back on every page, a CDN be asked)."""
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,8 @@ def test_every_copied_partial_still_matches_the_installed_material():
         assert original.is_file(), f"Material no longer has {name}"
         assert theme.digest(original) == expected, (
             f"Material's {name} changed since overrides/{name} was made from it: compare them, carry the change "
-            f"over, and put the new SHA-256 ({theme.digest(original)}) in opsmanual/site/theme.py")
+            f"over, and put the new SHA-256 ({theme.digest(original)}) in opsmanual/site/theme.py"
+        )
         assert (ROOT / "overrides" / name).is_file(), f"overrides/{name} is listed but missing"
 
 
@@ -32,7 +34,9 @@ def test_the_bundle_still_has_the_urls_the_site_rewrites():
     bundles = sorted(theme.theme_file("../templates/assets/javascripts").glob("bundle.*.min.js"))
     assert len(bundles) == 1, bundles
     text = bundles[0].read_text(encoding="utf-8")
-    assert theme.MERMAID_CDN.search(text), "Material's bundle no longer loads mermaid from the CDN URL the site rewrites"
+    assert theme.MERMAID_CDN.search(text), (
+        "Material's bundle no longer loads mermaid from the CDN URL the site rewrites"
+    )
     rewritten = theme.rewrite_bundle(text, "javascripts/vendor/mermaid.min.js")
     assert not re.search(r"https://(unpkg\.com|api\.github\.com)/", rewritten)
     assert 'new URL("javascripts/vendor/mermaid.min.js",__md_scope).href' in rewritten
@@ -40,12 +44,15 @@ def test_the_bundle_still_has_the_urls_the_site_rewrites():
 
 def test_no_template_of_ours_has_an_inline_script():
     """The Content-Security-Policy forbids inline scripts: no template or override may need one."""
-    templates = list((ROOT / "overrides").rglob("*.html")) + list((ROOT / "opsmanual" / "render" / "templates").glob("*.html"))
+    templates = list((ROOT / "overrides").rglob("*.html")) + list(
+        (ROOT / "opsmanual" / "render" / "templates").glob("*.html")
+    )
     for template in templates:
         text = template.read_text(encoding="utf-8")
         for match in re.finditer(r"<script\b([^>]*)>(.*?)</script>", text, re.DOTALL):
-            assert "src=" in match.group(1) or "application/json" in match.group(1) or not match.group(2).strip(), \
+            assert "src=" in match.group(1) or "application/json" in match.group(1) or not match.group(2).strip(), (
                 f"{template}: inline script"
+            )
         assert not re.search(r"\son[a-z]+=\"", text), f"{template}: an inline event handler"
 
 
@@ -67,10 +74,12 @@ def test_the_search_worker_still_has_the_segmentation_loop_the_site_corrects():
     workers = sorted(theme.theme_file("../templates/assets/javascripts/workers").glob("search.*.min.js"))
     assert len(workers) == 1, workers
     text = workers[0].read_text(encoding="utf-8")
-    assert theme.SEGMENT_WORD_LOOP.search(text) and theme.SEGMENT_CONTINUE.search(text), \
+    assert theme.SEGMENT_WORD_LOOP.search(text) and theme.SEGMENT_CONTINUE.search(text), (
         "Material's search worker changed: check whether its Chinese query segmentation still stops one character short"
-    assert theme.QUERY_SEPARATOR.search(text) and "QueryLexer.termSeparator=t.tokenizer.separator" in text, \
+    )
+    assert theme.QUERY_SEPARATOR.search(text) and "QueryLexer.termSeparator=t.tokenizer.separator" in text, (
         "Material's search worker changed: check whether lunr's query lexer still splits at the default separator"
+    )
     fixed = theme.rewrite_search_worker(text)
     assert "o<=t.length;o++)t.slice(s,o)in e" in fixed and "&&a<t.length&&" in fixed
     assert "lunr.tokenizer.separator=lunr.QueryLexer.termSeparator=new RegExp(e.separator)" in fixed
@@ -84,4 +93,6 @@ def test_materials_css_and_script_still_ignore_the_class_the_navigation_leaves_o
     assert len(files) >= 3, files
     using = [f.name for f in files if "md-nav__item--pruned" in f.read_text(encoding="utf-8")]
     assert not using, f"Material now styles or scripts md-nav__item--pruned ({using}): put it back in the partial"
-    assert '" md-nav__item--pruned"' not in (ROOT / "overrides" / "partials" / "nav-item.html").read_text(encoding="utf-8")
+    assert '" md-nav__item--pruned"' not in (ROOT / "overrides" / "partials" / "nav-item.html").read_text(
+        encoding="utf-8"
+    )

@@ -6,6 +6,7 @@ the "本页有修订" marks and the change bars. The content comes from a Conten
 pages and forms the way a reader sees them (opsmanual.render.content); two texts whose rendered sources are
 equal are unchanged without being rendered.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -31,17 +32,17 @@ class ContentSource(Protocol):
 
 @dataclass(frozen=True)
 class Operation:
-    tag: str                 # "insert", "delete", "replace"
+    tag: str  # "insert", "delete", "replace"
     old: tuple[Block, ...]
     new: tuple[Block, ...]
-    heading: str = ""        # the heading it stands under, for orientation
+    heading: str = ""  # the heading it stands under, for orientation
 
 
 @dataclass(frozen=True)
 class SubjectDiff:
-    subject: str             # 02-service.md or SOS-02
+    subject: str  # 02-service.md or SOS-02
     title: str
-    status: str              # "added", "removed", "changed"
+    status: str  # "added", "removed", "changed"
     operations: tuple[Operation, ...]
     old_blocks: tuple[Block, ...] = ()
     new_blocks: tuple[Block, ...] = ()
@@ -125,10 +126,23 @@ def _compare(content: ContentSource, old: Snapshot | None, new: Snapshot) -> Com
         if before == after:
             continue
         title = new_subjects.get(subject) or old_subjects.get(subject, subject)
-        key = (getattr(content, "rendering", id(content)), subject, title, _digest(before), _digest(after),
-               old.part_digests["facts"] if old else None, new.part_digests["facts"])
-        diff = kept(DIFFED, key, lambda subject=subject, before=before, after=after, title=title:
-                    _diff(content, old, new, subject, title, before, after), 4000)
+        key = (
+            getattr(content, "rendering", id(content)),
+            subject,
+            title,
+            _digest(before),
+            _digest(after),
+            old.part_digests["facts"] if old else None,
+            new.part_digests["facts"],
+        )
+        diff = kept(
+            DIFFED,
+            key,
+            lambda subject=subject, before=before, after=after, title=title: _diff(
+                content, old, new, subject, title, before, after
+            ),
+            4000,
+        )
         if diff is not None:
             comparison.diffs[subject] = diff
     return comparison
@@ -143,8 +157,15 @@ def _digest(text: str | None) -> str | None:
     return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _diff(content: ContentSource, old: Snapshot | None, new: Snapshot, subject: str, title: str,
-          before: str | None, after: str | None) -> SubjectDiff | None:
+def _diff(
+    content: ContentSource,
+    old: Snapshot | None,
+    new: Snapshot,
+    subject: str,
+    title: str,
+    before: str | None,
+    after: str | None,
+) -> SubjectDiff | None:
     old_blocks = content.blocks(old, subject) if before is not None else []
     new_blocks = content.blocks(new, subject) if after is not None else []
     operations = diff_blocks(old_blocks, new_blocks)

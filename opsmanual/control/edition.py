@@ -5,6 +5,7 @@ published.
 open_edition() is where the data is loaded, checked and compared; the mkdocs plugin and the CLI call it and
 hand the result to the renderer. Nothing here renders a page or talks to git.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -87,15 +88,15 @@ class History:
 class Edition:
     project: Project
     snapshot: Snapshot
-    register: Register          # up to the revision built
-    full_register: Register     # every entry of revisions.yml
+    register: Register  # up to the revision built
+    full_register: Register  # every entry of revisions.yml
     revision: Revision
     roster: Roster | None
     history: History
     draft: bool
-    archived: bool              # the revision built is in history/ (published, or shipped to be published)
+    archived: bool  # the revision built is in history/ (published, or shipped to be published)
     today: datetime.date
-    problems: list[str] = field(default_factory=list)   # refuse publication (the strict build fails)
+    problems: list[str] = field(default_factory=list)  # refuse publication (the strict build fails)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -119,8 +120,11 @@ class Edition:
         choices = []
         previous = self.register.previous(self.revision)
         for revision in self.register.revisions[1:]:
-            page = f"revisions/{self.revision.version}.md" if previous and revision.version == previous.version \
+            page = (
+                f"revisions/{self.revision.version}.md"
+                if previous and revision.version == previous.version
                 else f"revisions/compare-{revision.version}.md"
+            )
             choices.append((revision, page))
         return choices
 
@@ -154,8 +158,9 @@ def load_data(project: Project, snapshot: Snapshot) -> tuple[Register, Roster | 
             return page in source.pages or page in source.generated
         return page in source.forms
 
-    register = load_register(project.register_file, Context(roster=roster, role_names=role_names(snapshot),
-                                                            page_exists=page_exists))
+    register = load_register(
+        project.register_file, Context(roster=roster, role_names=role_names(snapshot), page_exists=page_exists)
+    )
     return register, roster
 
 

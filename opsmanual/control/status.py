@@ -5,6 +5,7 @@ default; on its effective date it comes into force and the one before it is supe
 revision may be withdrawn (已撤销). The same rules run in the reader's browser (docs/javascripts/manual.js,
 from versions.json), and tests/status_cases.json holds the cases both must agree on.
 """
+
 from __future__ import annotations
 
 import datetime

@@ -6,6 +6,7 @@ which live in their own files); `manual serve` writes them when it starts. The f
 roster.yml and every checklists/*.yml names them. The rules stay in the checks: a name the editor's schema offers
 can still be refused by `manual validate` (the preparer approving their own revision, an authority that has ended).
 """
+
 from __future__ import annotations
 
 import copy
@@ -31,8 +32,10 @@ def editor_schemas(people: dict[str, list[str]], roles: list[str], subjects: lis
         entry["retrain"]["items"]["enum"] = roles
     if subjects:  # offered, not imposed: a page deleted by the revision is named too, and is no longer in the tree
         page = entry["changes"]["items"]["properties"]["page"]
-        entry["changes"]["items"]["properties"]["page"] = {"description": page.pop("description"),
-                                                           "anyOf": [{"enum": subjects}, page]}
+        entry["changes"]["items"]["properties"]["page"] = {
+            "description": page.pop("description"),
+            "anyOf": [{"enum": subjects}, page],
+        }
     withdrawal = schemas["register"]["properties"]["withdrawals"]["items"]["properties"]
     if people.get("approve"):
         withdrawal["approved_by"]["enum"] = people["approve"]

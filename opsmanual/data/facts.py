@@ -13,6 +13,7 @@ How a fact reads in the text:
 The literal check (``literal_uses``) refuses a governed value written out in the text instead of through its
 variable, and, through a fact's ``patterns``, a restatement with another value (a contradiction).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -66,6 +67,7 @@ class Fact:
 
     def __html__(self) -> str:  # Jinja's autoescape: the text, escaped
         from markupsafe import escape
+
         return str(escape(self.text))
 
     def __getattr__(self, field: str) -> Any:
@@ -97,7 +99,9 @@ class Fact:
         value = data.get("value")
         if value is not None and data.get("unit") and "text" not in data:
             # not an ordinal (第3次) nor the end of a range (30–60天): those are other things than this value
-            found.append(re.compile(rf"(?<![\d.第–\-~～]){re.escape(str(value))}\s*{re.escape(str(data['unit']).strip())}"))
+            found.append(
+                re.compile(rf"(?<![\d.第–\-~～]){re.escape(str(value))}\s*{re.escape(str(data['unit']).strip())}")
+            )
         else:
             text = self.text
             if len(text) >= 2 and not NUMBER.match(text):
@@ -180,14 +184,23 @@ def load_facts(folder: Path) -> Facts:
             namespace = namespaces.setdefault(name, Namespace(name))
             for key, data in entries.items():
                 if key in RESERVED:
-                    errors.append(document.error((name, key), f"键 '{key}' 不能用（它是 Jinja 中映射自带的方法名）：换一个键"))
+                    errors.append(
+                        document.error((name, key), f"键 '{key}' 不能用（它是 Jinja 中映射自带的方法名）：换一个键")
+                    )
                     continue
                 if not re.fullmatch(r"[a-z][a-z0-9_]*", str(key)):
-                    errors.append(document.error((name, key), f"键 '{key}' 只能用小写英文字母、数字和下划线，且以字母开头"))
+                    errors.append(
+                        document.error((name, key), f"键 '{key}' 只能用小写英文字母、数字和下划线，且以字母开头")
+                    )
                     continue
                 if key in namespace:
                     first = namespace[key]
-                    errors.append(document.error((name, key), f"{name}.{key} 已在 {shown(first.source)}:{first.line} 定义过：每个事实只定义一次"))
+                    errors.append(
+                        document.error(
+                            (name, key),
+                            f"{name}.{key} 已在 {shown(first.source)}:{first.line} 定义过：每个事实只定义一次",
+                        )
+                    )
                     continue
                 namespace[key] = Fact(name, key, data, file, document.line((name, key)))
     if errors:
@@ -209,13 +222,17 @@ class LiteralUse:
 
         where = f"{shown(self.file)}:{self.line}"
         if self.contradicts:
-            return (f"{where}: 「{self.found}」与受控事实 {self.fact.path}（{self.fact.name}：{self.fact.text}）"
-                    f"矛盾：改为 {{{{ {self.fact.path} }}}}")
+            return (
+                f"{where}: 「{self.found}」与受控事实 {self.fact.path}（{self.fact.name}：{self.fact.text}）"
+                f"矛盾：改为 {{{{ {self.fact.path} }}}}"
+            )
         if self.others:
             names = "、".join(f"{f.path}（{f.name}）" for f in (self.fact, *self.others))
             return f"{where}: 「{self.found}」是受控数值的写法，这些事实的值都是它：{names}：写成所指那一项的变量"
-        return (f"{where}: 「{self.found}」是受控事实 {self.fact.path}（{self.fact.name}）的写法："
-                f"请写 {{{{ {self.fact.path} }}}}")
+        return (
+            f"{where}: 「{self.found}」是受控事实 {self.fact.path}（{self.fact.name}）的写法："
+            f"请写 {{{{ {self.fact.path} }}}}"
+        )
 
 
 def _blank_jinja(text: str) -> str:
@@ -228,7 +245,9 @@ class LiteralCheck:
     restatement (a fact's patterns) that gives another value: a contradiction. Made once per set of facts."""
 
     def __init__(self, facts: Facts):
-        self.literal: dict[str, tuple[re.Pattern, str, list[Fact]]] = {}  # pattern -> (compiled, a word it must contain, facts)
+        self.literal: dict[
+            str, tuple[re.Pattern, str, list[Fact]]
+        ] = {}  # pattern -> (compiled, a word it must contain, facts)
         for fact in facts:
             for pattern, needle in zip(fact.literal_patterns(), fact.literal_needles()):
                 self.literal.setdefault(pattern.pattern, (pattern, needle, []))[2].append(fact)
@@ -248,9 +267,11 @@ class LiteralCheck:
             for match in pattern.finditer(text):
                 if taken[match.start()]:
                     continue
-                taken[match.start():match.end()] = b"\x01" * (match.end() - match.start())
+                taken[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
                 written = match.group(0)
-                same = any(p.search(written) for p in fact.literal_patterns()) or bool(self.own_text[fact.path].search(written))
+                same = any(p.search(written) for p in fact.literal_patterns()) or bool(
+                    self.own_text[fact.path].search(written)
+                )
                 if same and not fact.governed:
                     continue  # the fact's own value, in a fact that is not checked word for word
                 found.append(LiteralUse(file, line_of(match.start()), written, fact, contradicts=not same))
@@ -260,8 +281,10 @@ class LiteralCheck:
             for match in pattern.finditer(text):
                 if taken[match.start()]:
                     continue
-                taken[match.start():match.end()] = b"\x01" * (match.end() - match.start())
-                found.append(LiteralUse(file, line_of(match.start()), match.group(0), owners[0], False, tuple(owners[1:])))
+                taken[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+                found.append(
+                    LiteralUse(file, line_of(match.start()), match.group(0), owners[0], False, tuple(owners[1:]))
+                )
         return found
 
 

@@ -3,6 +3,7 @@
 A form's text is written with the facts' variables ({{ roles.front_desk }}); they are rendered when the form is
 loaded, so the model holds the words that are printed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -17,8 +18,15 @@ CATEGORIES = {
     "REC": "登记表与记录表",
 }
 RESULT_COLUMNS = ("是", "否", "不适用")
-PERIODS = {"per_event": "每次发生时", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季度",
-           "half_yearly": "每半年", "yearly": "每年"}
+PERIODS = {
+    "per_event": "每次发生时",
+    "daily": "每日",
+    "weekly": "每周",
+    "monthly": "每月",
+    "quarterly": "每季度",
+    "half_yearly": "每半年",
+    "yearly": "每年",
+}
 
 
 @dataclass(frozen=True)
@@ -112,13 +120,24 @@ class Form:
             return tuple(Field.from_data(f) for f in data.get(key, ()))
 
         return cls(
-            code=data["code"], title=data["title"], kind=data["kind"], roles=tuple(data["roles"]),
-            frequency=data["frequency"], page=data["page"], header_fields=fields("header_fields"),
-            signoff=fields("signoff"), summary_fields=fields("summary_fields"), source=source,
-            purpose=data.get("purpose", ""), instructions=tuple(data.get("instructions", ())),
+            code=data["code"],
+            title=data["title"],
+            kind=data["kind"],
+            roles=tuple(data["roles"]),
+            frequency=data["frequency"],
+            page=data["page"],
+            header_fields=fields("header_fields"),
+            signoff=fields("signoff"),
+            summary_fields=fields("summary_fields"),
+            source=source,
+            purpose=data.get("purpose", ""),
+            instructions=tuple(data.get("instructions", ())),
             sections=tuple(Section(s["title"], tuple(Item(**i) for i in s["items"])) for s in data.get("sections", ())),
-            columns=tuple(Column(**c) for c in data.get("columns", ())), rows=data.get("rows", 0),
-            retention=data.get("retention", ""), keeper=data.get("keeper", ""), period=data.get("period", ""),
+            columns=tuple(Column(**c) for c in data.get("columns", ())),
+            rows=data.get("rows", 0),
+            retention=data.get("retention", ""),
+            keeper=data.get("keeper", ""),
+            period=data.get("period", ""),
             row_labels=tuple(data.get("row_labels", ())),
         )
 
@@ -155,13 +174,21 @@ def _check_document(document: Document, pages: set[str]) -> list[DataError]:
     errors = []
     expected_code = document.file.stem.upper()
     if data.get("code") and data["code"] != expected_code:
-        errors.append(document.error(("code",), f"编号 {data['code']} 与文件名不符：文件 {document.file.name} 的编号应为 {expected_code}"))
+        errors.append(
+            document.error(
+                ("code",), f"编号 {data['code']} 与文件名不符：文件 {document.file.name} 的编号应为 {expected_code}"
+            )
+        )
     seen: dict[str, tuple] = {}
     for s, section in enumerate(data.get("sections", ())):
         for i, item in enumerate(section.get("items", ())):
             path = ("sections", s, "items", i, "id")
             if item["id"] in seen:
-                errors.append(document.error(path, f"检查项编号 {item['id']} 重复（第一次在第 {document.line(seen[item['id']])} 行）"))
+                errors.append(
+                    document.error(
+                        path, f"检查项编号 {item['id']} 重复（第一次在第 {document.line(seen[item['id']])} 行）"
+                    )
+                )
             else:
                 seen[item["id"]] = path
     page = data.get("page")
@@ -169,7 +196,9 @@ def _check_document(document: Document, pages: set[str]) -> list[DataError]:
         errors.append(document.error(("page",), f"所属页面 {page} 不存在（docs/ 下没有这个文件）"))
     labels = data.get("row_labels", ())
     if labels and data.get("rows", 0) < len(labels):
-        errors.append(document.error(("rows",), f"rows 为 {data.get('rows')}，少于预印的 {len(labels)} 行（row_labels）"))
+        errors.append(
+            document.error(("rows",), f"rows 为 {data.get('rows')}，少于预印的 {len(labels)} 行（row_labels）")
+        )
     return errors
 
 

@@ -7,6 +7,7 @@ published before its effective date may be withdrawn (``withdrawals:``), which i
 The rules are small functions over the parsed file, each returning the errors it finds with file, line and
 field, so that every rule can be tested (and its removal noticed) on its own.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -112,12 +113,17 @@ class Revision:
     @classmethod
     def from_data(cls, data: dict, withdrawal: Withdrawal | None = None) -> Revision:
         return cls(
-            version=Version.parse(data["version"]), kind=data["kind"],
+            version=Version.parse(data["version"]),
+            kind=data["kind"],
             issued=datetime.date.fromisoformat(data["issued"]),
             effective=datetime.date.fromisoformat(data["effective"]),
-            summary=data["summary"], reason=data["reason"], prepared_by=data["prepared_by"],
-            reviewed_by=data["reviewed_by"], approved_by=data["approved_by"],
-            retrain=tuple(data["retrain"]), notice=data.get("notice", ""),
+            summary=data["summary"],
+            reason=data["reason"],
+            prepared_by=data["prepared_by"],
+            reviewed_by=data["reviewed_by"],
+            approved_by=data["approved_by"],
+            retrain=tuple(data["retrain"]),
+            notice=data.get("notice", ""),
             changes=tuple(Change(**c) for c in data["changes"]),
             supersedes=Version.parse(data["supersedes"]) if data.get("supersedes") else None,
             withdrawal=withdrawal,
@@ -130,7 +136,9 @@ class Register:
     source: Path
     entries: tuple[dict, ...] = field(default=(), compare=False)  # the revisions as written, for the manifest
     withdrawal_entries: tuple[dict, ...] = field(default=(), compare=False)
-    lines: dict = field(default_factory=dict, compare=False)  # version -> line of its entry; (version, key) -> of its field
+    lines: dict = field(
+        default_factory=dict, compare=False
+    )  # version -> line of its entry; (version, key) -> of its field
 
     @property
     def current(self) -> Revision:
@@ -169,6 +177,7 @@ class Register:
     def where(self, version: Version, key: str | None = None) -> str:
         """file:line of a version's entry (or of one of its fields), for messages."""
         from .yamlfile import shown
+
         return f"{shown(self.source)}:{self.lines.get((version, key)) or self.lines.get(version, 1)}"
 
     def entry(self, version: Version) -> dict:
@@ -177,12 +186,13 @@ class Register:
 
 # -- the rules ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Context:
     """What the rules check the register against, besides itself."""
 
     roster: Roster | None = None
-    role_names: frozenset[str] | None = None          # the roles retraining may name (facts/roles.yml)
+    role_names: frozenset[str] | None = None  # the roles retraining may name (facts/roles.yml)
     page_exists: Callable[[Version, str], bool | None] | None = None  # None: that revision's content is not at hand
 
 
@@ -199,7 +209,12 @@ def check_sequence(document: Document) -> list[DataError]:
     for index, entry, version in entries:
         path = ("revisions", index)
         if version in seen:
-            errors.append(document.error(path + ("version",), f"版本 {version} 登记了两次（第一次在第 {document.line(('revisions', seen[version]))} 行）"))
+            errors.append(
+                document.error(
+                    path + ("version",),
+                    f"版本 {version} 登记了两次（第一次在第 {document.line(('revisions', seen[version]))} 行）",
+                )
+            )
             continue
         seen[version] = index
         if index + 1 < len(entries):
@@ -207,24 +222,47 @@ def check_sequence(document: Document) -> list[DataError]:
             continue
         # the oldest entry
         if entry.get("supersedes"):
-            errors.append(document.error(path + ("supersedes",), f"最早的一条修订不替代登记册中的任何版本，不应写 supersedes（写了“{entry['supersedes']}”）"))
+            errors.append(
+                document.error(
+                    path + ("supersedes",),
+                    f"最早的一条修订不替代登记册中的任何版本，不应写 supersedes（写了“{entry['supersedes']}”）",
+                )
+            )
         if not version.is_reissue:
-            errors.append(document.error(path + ("version",), f"登记册的第一条（最下面一条）应是全面换版 X.0，不是 {version}"))
+            errors.append(
+                document.error(path + ("version",), f"登记册的第一条（最下面一条）应是全面换版 X.0，不是 {version}")
+            )
     return errors
 
 
-def _follows(document: Document, path: tuple, entry: dict, version: Version, below: tuple[int, dict, Version]) -> list[DataError]:
+def _follows(
+    document: Document, path: tuple, entry: dict, version: Version, below: tuple[int, dict, Version]
+) -> list[DataError]:
     """The errors of an entry against the one below it: newer, numbered next, superseding it."""
     errors = []
     _, older, older_version = below
     if not older_version < version:
         errors.append(document.error(path + ("version",), f"修订应按新到旧排列：{version} 排在了 {older_version} 上面"))
     elif version.edition == older_version.edition and version != older_version.next_amendment():
-        errors.append(document.error(path + ("version",), f"修订次序要连续：{older_version} 之后是 {older_version.next_amendment()}，不是 {version}"))
+        errors.append(
+            document.error(
+                path + ("version",),
+                f"修订次序要连续：{older_version} 之后是 {older_version.next_amendment()}，不是 {version}",
+            )
+        )
     elif version.edition != older_version.edition and version != older_version.next_edition():
-        errors.append(document.error(path + ("version",), f"{older_version} 之后的新版应为 {older_version.next_edition()}，不是 {version}"))
+        errors.append(
+            document.error(
+                path + ("version",), f"{older_version} 之后的新版应为 {older_version.next_edition()}，不是 {version}"
+            )
+        )
     if entry.get("supersedes", older["version"]) != older["version"]:
-        errors.append(document.error(path + ("supersedes",), f"supersedes 写的是“{entry['supersedes']}”，但登记册中的上一版本是 {older['version']}"))
+        errors.append(
+            document.error(
+                path + ("supersedes",),
+                f"supersedes 写的是“{entry['supersedes']}”，但登记册中的上一版本是 {older['version']}",
+            )
+        )
     return errors
 
 
@@ -234,9 +272,15 @@ def check_kinds(document: Document) -> list[DataError]:
     for index, entry, version in _entries(document):
         path = ("revisions", index)
         if version.is_reissue and entry["kind"] != FULL_REISSUE:
-            errors.append(document.error(path + ("kind",), f"版本 {version} 以 .0 结尾，应为{FULL_REISSUE}，不是{entry['kind']}"))
+            errors.append(
+                document.error(path + ("kind",), f"版本 {version} 以 .0 结尾，应为{FULL_REISSUE}，不是{entry['kind']}")
+            )
         if not version.is_reissue and entry["kind"] != NOTICE_AMENDMENT:
-            errors.append(document.error(path + ("kind",), f"版本 {version} 是一次修订，应为{NOTICE_AMENDMENT}，不是{entry['kind']}"))
+            errors.append(
+                document.error(
+                    path + ("kind",), f"版本 {version} 是一次修订，应为{NOTICE_AMENDMENT}，不是{entry['kind']}"
+                )
+            )
         if entry["kind"] == NOTICE_AMENDMENT and not entry.get("notice", "").strip():
             errors.append(document.error(path, f"版本 {version} 是{NOTICE_AMENDMENT}：缺少总部发文编号（notice）"))
     return errors
@@ -246,15 +290,23 @@ def check_notices(document: Document) -> list[DataError]:
     """A notice number (发文编号) is used once: by one revision or one withdrawal."""
     errors, seen = [], {}
     # oldest first: the newer entry is the one that reuses a number
-    places = [(("revisions", i, "notice"), e.get("notice")) for i, e in reversed(list(enumerate(document.data["revisions"])))]
-    places += [(("withdrawals", i, "notice"), w.get("notice")) for i, w in enumerate(document.data.get("withdrawals", ()))]
+    places = [
+        (("revisions", i, "notice"), e.get("notice")) for i, e in reversed(list(enumerate(document.data["revisions"])))
+    ]
+    places += [
+        (("withdrawals", i, "notice"), w.get("notice")) for i, w in enumerate(document.data.get("withdrawals", ()))
+    ]
     for path, notice in places:
         if not notice:
             continue
         # blanks are not part of a number; any separator gives the same comparison, so its mutants are equivalent
         key = " ".join(notice.split())  # pragma: no mutate
         if key in seen:
-            errors.append(document.error(path, f"发文编号 {notice} 已经用过（第 {document.line(seen[key])} 行）：每份总部发文的编号不同"))
+            errors.append(
+                document.error(
+                    path, f"发文编号 {notice} 已经用过（第 {document.line(seen[key])} 行）：每份总部发文的编号不同"
+                )
+            )
         else:
             seen[key] = path
     return errors
@@ -267,12 +319,19 @@ def check_dates(document: Document) -> list[DataError]:
     for index, entry, version in entries:
         path = ("revisions", index)
         if entry["effective"] < entry["issued"]:
-            errors.append(document.error(path + ("effective",), f"生效日期 {entry['effective']} 早于发布日期 {entry['issued']}"))
+            errors.append(
+                document.error(path + ("effective",), f"生效日期 {entry['effective']} 早于发布日期 {entry['issued']}")
+            )
         if index + 1 < len(entries):
             _, older, older_version = entries[index + 1]
             for key, name in (("issued", "发布"), ("effective", "生效")):
                 if entry[key] < older[key]:
-                    errors.append(document.error(path + (key,), f"{name}日期 {entry[key]} 早于上一版本 {older_version} 的{name}日期 {older[key]}"))
+                    errors.append(
+                        document.error(
+                            path + (key,),
+                            f"{name}日期 {entry[key]} 早于上一版本 {older_version} 的{name}日期 {older[key]}",
+                        )
+                    )
     return errors
 
 
@@ -285,12 +344,21 @@ def check_changes(document: Document, context: Context) -> list[DataError]:
             path = ("revisions", index, "changes", c, "page")
             page = change["page"]
             if page in seen:
-                errors.append(document.error(path, f"{page} 在本条修订中列了两次（第一次在第 {document.line(('revisions', index, 'changes', seen[page]))} 行）：合并为一条说明"))
+                errors.append(
+                    document.error(
+                        path,
+                        f"{page} 在本条修订中列了两次（第一次在第 {document.line(('revisions', index, 'changes', seen[page]))} 行）：合并为一条说明",
+                    )
+                )
                 continue
             seen[page] = c
             if "（写明" in change["description"]:
-                errors.append(document.error(("revisions", index, "changes", c, "description"),
-                                             "还是 manual changes 给出的占位文字：写明这一页具体改了什么"))
+                errors.append(
+                    document.error(
+                        ("revisions", index, "changes", c, "description"),
+                        "还是 manual changes 给出的占位文字：写明这一页具体改了什么",
+                    )
+                )
             exists = context.page_exists(version, page) if context.page_exists else None
             if exists is False:
                 what = "表格编号" if not page.endswith(".md") else "页面（docs/ 下的文件）"
@@ -308,8 +376,14 @@ def check_people(document: Document, context: Context) -> list[DataError]:
         path = ("revisions", index)
         issued = datetime.date.fromisoformat(entry["issued"])
         for key, action in (("prepared_by", "prepare"), ("reviewed_by", "review"), ("approved_by", "approve")):
-            errors += person_errors(roster, entry[key], action, entry["kind"], issued,
-                                    lambda message, key=key, path=path: document.error(path + (key,), message))
+            errors += person_errors(
+                roster,
+                entry[key],
+                action,
+                entry["kind"],
+                issued,
+                lambda message, key=key, path=path: document.error(path + (key,), message),
+            )
         preparer = roster.find(entry["prepared_by"])
         for key, name in (("approved_by", "批准人"), ("reviewed_by", "审核人")):
             other = roster.find(entry[key])
@@ -319,9 +393,14 @@ def check_people(document: Document, context: Context) -> list[DataError]:
         withdrawn = next((e for _, e, v in _entries(document) if str(v) == withdrawal["version"]), None)
         if withdrawn is None:
             continue
-        errors += person_errors(roster, withdrawal["approved_by"], "approve", withdrawn["kind"],
-                                datetime.date.fromisoformat(withdrawal["date"]),
-                                lambda message, i=index: document.error(("withdrawals", i, "approved_by"), message))
+        errors += person_errors(
+            roster,
+            withdrawal["approved_by"],
+            "approve",
+            withdrawn["kind"],
+            datetime.date.fromisoformat(withdrawal["date"]),
+            lambda message, i=index: document.error(("withdrawals", i, "approved_by"), message),
+        )
     return errors
 
 
@@ -333,8 +412,12 @@ def check_retraining(document: Document, context: Context) -> list[DataError]:
     for index, entry, _ in _entries(document):
         for r, role in enumerate(entry["retrain"]):
             if role not in context.role_names:
-                errors.append(document.error(("revisions", index, "retrain", r),
-                                             f"“{role}”不是手册中的岗位；可以写：{'、'.join(sorted(context.role_names))}"))
+                errors.append(
+                    document.error(
+                        ("revisions", index, "retrain", r),
+                        f"“{role}”不是手册中的岗位；可以写：{'、'.join(sorted(context.role_names))}",
+                    )
+                )
     return errors
 
 
@@ -350,14 +433,28 @@ def check_withdrawals(document: Document) -> list[DataError]:
             errors.append(document.error(path + ("version",), f"要撤销的版本 {version} 不在修订登记册中"))
             continue
         if version in seen:
-            errors.append(document.error(path + ("version",), f"版本 {version} 已经撤销过（第 {document.line(('withdrawals', seen[version]))} 行）"))
+            errors.append(
+                document.error(
+                    path + ("version",),
+                    f"版本 {version} 已经撤销过（第 {document.line(('withdrawals', seen[version]))} 行）",
+                )
+            )
             continue
         seen[version] = index
         if withdrawal["date"] < entry["issued"]:
-            errors.append(document.error(path + ("date",), f"撤销日期 {withdrawal['date']} 早于该版本的发布日期 {entry['issued']}"))
+            errors.append(
+                document.error(
+                    path + ("date",), f"撤销日期 {withdrawal['date']} 早于该版本的发布日期 {entry['issued']}"
+                )
+            )
         if withdrawal["date"] >= entry["effective"]:
-            errors.append(document.error(path + ("date",), f"版本 {version} 已于 {entry['effective']} 生效：只能在生效日期之前撤销；"
-                                                            f"已生效的修订要更正，请登记新的修订"))
+            errors.append(
+                document.error(
+                    path + ("date",),
+                    f"版本 {version} 已于 {entry['effective']} 生效：只能在生效日期之前撤销；"
+                    f"已生效的修订要更正，请登记新的修订",
+                )
+            )
     return errors
 
 
@@ -380,23 +477,34 @@ def register_errors(document: Document, context: Context) -> list[DataError]:
 def build_register(document: Document) -> Register:
     withdrawals = {}
     for data in document.data.get("withdrawals", ()):
-        withdrawals[data["version"]] = Withdrawal(Version.parse(data["version"]), data["notice"],
-                                                  datetime.date.fromisoformat(data["date"]), data["reason"],
-                                                  data["approved_by"])
-    revisions = tuple(Revision.from_data(entry, withdrawals.get(entry["version"])) for entry in document.data["revisions"])
+        withdrawals[data["version"]] = Withdrawal(
+            Version.parse(data["version"]),
+            data["notice"],
+            datetime.date.fromisoformat(data["date"]),
+            data["reason"],
+            data["approved_by"],
+        )
+    revisions = tuple(
+        Revision.from_data(entry, withdrawals.get(entry["version"])) for entry in document.data["revisions"]
+    )
     lines: dict = {}
     for i, entry in enumerate(document.data["revisions"]):
         version = Version.parse(entry["version"])
         lines[version] = document.line(("revisions", i))
         lines.update({(version, key): document.line(("revisions", i, key)) for key in entry})
-    return Register(revisions, document.file, tuple(document.data["revisions"]),
-                    tuple(document.data.get("withdrawals", ())), lines)
+    return Register(
+        revisions, document.file, tuple(document.data["revisions"]), tuple(document.data.get("withdrawals", ())), lines
+    )
 
 
 def read_register(file: Path) -> Register:
     """revisions.yml with only its form checked (the schema), not its rules: for comparing with what was published."""
     document = load(Path(file))
-    errors = validate(document, "register") if isinstance(document.data, dict) else [document.error((), "应为含 revisions 字段的映射")]
+    errors = (
+        validate(document, "register")
+        if isinstance(document.data, dict)
+        else [document.error((), "应为含 revisions 字段的映射")]
+    )
     if not errors:
         try:
             return build_register(document)

@@ -4,6 +4,7 @@ A register entry names a person as the register has always shown them, "运营�
 just "周敏"; the roster says who that is and which kinds of revision (全面换版, 发文修订) they may prepare, review
 or approve, from and until which date.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -77,13 +78,23 @@ def _load_roster(file: Path) -> Roster:
     for index, entry in enumerate(document.data["people"]):
         name = entry["name"]
         if name in seen:
-            errors.append(document.error(("people", index, "name"), f"{name} 在名册中出现两次（第一次在第 {seen[name]} 行）"))
+            errors.append(
+                document.error(("people", index, "name"), f"{name} 在名册中出现两次（第一次在第 {seen[name]} 行）")
+            )
             continue
         seen[name] = document.line(("people", index))
         dates = {key: datetime.date.fromisoformat(entry[key]) if entry.get(key) else None for key in ("from", "until")}
-        people.append(Person(name=name, title=entry["title"], department=entry.get("department", ""),
-                             may={action: tuple(entry.get(action, ())) for action in ACTIONS},
-                             valid_from=dates["from"], valid_until=dates["until"], line=seen[name]))
+        people.append(
+            Person(
+                name=name,
+                title=entry["title"],
+                department=entry.get("department", ""),
+                may={action: tuple(entry.get(action, ())) for action in ACTIONS},
+                valid_from=dates["from"],
+                valid_until=dates["until"],
+                line=seen[name],
+            )
+        )
     if errors:
         raise DataInvalid(errors)
     return Roster(tuple(people), Path(file))
@@ -101,6 +112,10 @@ def person_errors(roster: Roster, text: str, action: str, kind: str, on: datetim
         return [where(f"“{text}”不在名册（{roster.source.name}）中；可以{ACTIONS[action]}{kind}的人：{allowed}")]
     if not person.authorised(action, kind, on):
         allowed = "、".join(p.display for p in roster.who_may(action, kind)) or "（名册中没有人）"
-        return [where(f"{person.display} 在 {on} 无权{ACTIONS[action]}{kind}（见 {roster.source.name} 第 {person.line} 行）；"
-                      f"可以{ACTIONS[action]}的人：{allowed}")]
+        return [
+            where(
+                f"{person.display} 在 {on} 无权{ACTIONS[action]}{kind}（见 {roster.source.name} 第 {person.line} 行）；"
+                f"可以{ACTIONS[action]}的人：{allowed}"
+            )
+        ]
     return []

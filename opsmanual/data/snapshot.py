@@ -4,6 +4,7 @@ The working tree is the snapshot being edited; history/<version>/ holds the snap
 revision, exactly as it was published (docs/*.md, checklists/*.yml, facts/*.yml, nav.yml). Everything that
 compares revisions (what changed, redlines, page histories, the published manifest) works on snapshots.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,8 +59,11 @@ class Snapshot:
         """The pages generated from the facts that this snapshot has: those its navigation lists and whose facts
         it has (an authored page of the same path wins)."""
         variables, listed = self.facts.variables(), pages_in_nav(self.nav)
-        return {path: title for path, (title, _, needs) in GENERATED_PAGES.items()
-                if path in listed and path not in self.pages and needs in variables}
+        return {
+            path: title
+            for path, (title, _, needs) in GENERATED_PAGES.items()
+            if path in listed and path not in self.pages and needs in variables
+        }
 
     @cached_property
     def embedded(self) -> dict[str, str]:
@@ -118,12 +122,16 @@ class Snapshot:
         return found
 
     def nav_text(self) -> str:
-        return "# 本版的目录（mkdocs.yml 的 nav）\n" + yaml.safe_dump({"nav": list(self.nav)}, allow_unicode=True, sort_keys=False)
+        return "# 本版的目录（mkdocs.yml 的 nav）\n" + yaml.safe_dump(
+            {"nav": list(self.nav)}, allow_unicode=True, sort_keys=False
+        )
 
     def digests(self) -> dict[str, str]:
         """SHA-256 of every content file, and of the navigation."""
         digests = {path: self.file_digests[path] for path in self.files()}
-        nav = self.nav_file.read_bytes() if self.nav_file and self.nav_file.is_file() else self.nav_text().encode("utf-8")
+        nav = (
+            self.nav_file.read_bytes() if self.nav_file and self.nav_file.is_file() else self.nav_text().encode("utf-8")
+        )
         digests[NAV_FILE] = hashlib.sha256(nav).hexdigest()
         return digests
 
@@ -156,13 +164,20 @@ _SNAPSHOTS: dict = {}
 
 
 def _read_once(snapshot: Snapshot) -> Snapshot:
-    key = (snapshot.label, str(snapshot.docs_dir), str(snapshot.forms_dir), str(snapshot.facts_dir), snapshot.fingerprint)
+    key = (
+        snapshot.label,
+        str(snapshot.docs_dir),
+        str(snapshot.forms_dir),
+        str(snapshot.facts_dir),
+        snapshot.fingerprint,
+    )
     return kept(_SNAPSHOTS, key, lambda: snapshot)
 
 
 def working_tree(project) -> Snapshot:
-    return _read_once(Snapshot(WORKING_TREE, None, project.docs_dir, project.forms_dir, project.facts_dir,
-                               tuple(project.nav)))
+    return _read_once(
+        Snapshot(WORKING_TREE, None, project.docs_dir, project.forms_dir, project.facts_dir, tuple(project.nav))
+    )
 
 
 def archived(project, version: Version) -> Snapshot | None:
@@ -176,5 +191,6 @@ def archived(project, version: Version) -> Snapshot | None:
 def archive_snapshot(folder: Path, version: Version) -> Snapshot:
     nav_file = folder / NAV_FILE
     nav = (yaml.safe_load(nav_file.read_text(encoding="utf-8")) or {}).get("nav", []) if nav_file.is_file() else []
-    return _read_once(Snapshot(str(version), version, folder / "docs", folder / "checklists", folder / "facts", tuple(nav),
-                               nav_file))
+    return _read_once(
+        Snapshot(str(version), version, folder / "docs", folder / "checklists", folder / "facts", tuple(nav), nav_file)
+    )

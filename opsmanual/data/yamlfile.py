@@ -3,6 +3,7 @@
 Every error names the file, the line and the field, and says in Chinese what was expected, so that an
 HQ editor can fix the YAML without reading a traceback.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -26,7 +27,11 @@ FieldPath = tuple  # a path into the data: keys and list indexes
 def shown(path: Path) -> str:
     """A path as an editor reads it: relative to the current folder when it is inside it."""
     try:
-        return os.path.relpath(path) if Path(path).is_absolute() and Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
+        return (
+            os.path.relpath(path)
+            if Path(path).is_absolute() and Path(path).resolve().is_relative_to(Path.cwd())
+            else str(path)
+        )
     except (ValueError, OSError):
         return str(path)
 
@@ -93,8 +98,14 @@ def _walk(node: yaml.Node, path: FieldPath, lines: dict, errors: list, file: Pat
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else _scalar(key_node)
             if key in out:
-                errors.append(DataError(file, key_node.start_mark.line + 1, field_name(path + (key,)),
-                                        f"字段“{key}”重复（第一次在第 {lines[path + (key,)]} 行）"))
+                errors.append(
+                    DataError(
+                        file,
+                        key_node.start_mark.line + 1,
+                        field_name(path + (key,)),
+                        f"字段“{key}”重复（第一次在第 {lines[path + (key,)]} 行）",
+                    )
+                )
                 continue
             out[key] = _walk(value_node, path + (key,), lines, errors, file)
             lines.setdefault(path + (key,), key_node.start_mark.line + 1)
@@ -113,7 +124,9 @@ def parse(text: str, file: Path) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise DataInvalid([DataError(file, line, "", f"YAML 语法错误：{exc.problem or exc}（检查缩进、冒号后的空格和引号）")]) from None
+        raise DataInvalid(
+            [DataError(file, line, "", f"YAML 语法错误：{exc.problem or exc}（检查缩进、冒号后的空格和引号）")]
+        ) from None
     lines: dict[FieldPath, int] = {}
     errors: list[DataError] = []
     data = _walk(node, (), lines, errors, file) if node is not None else None
@@ -139,8 +152,15 @@ def schema(name: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
-TYPES = {"string": "文字", "integer": "整数", "number": "数字", "array": "列表", "object": "映射（字段: 值）",
-         "boolean": "是/否（true/false）", "null": "空"}
+TYPES = {
+    "string": "文字",
+    "integer": "整数",
+    "number": "数字",
+    "array": "列表",
+    "object": "映射（字段: 值）",
+    "boolean": "是/否（true/false）",
+    "null": "空",
+}
 
 
 def _explain(error: jsonschema.ValidationError) -> tuple[FieldPath, str]:
@@ -156,7 +176,7 @@ def _explain(error: jsonschema.ValidationError) -> tuple[FieldPath, str]:
     if error.validator == "type":
         expected = error.validator_value
         expected = [expected] if isinstance(expected, str) else expected
-        hint = "（要加引号，例如 \"1.10\"）" if "string" in expected and isinstance(error.instance, (int, float)) else ""
+        hint = '（要加引号，例如 "1.10"）' if "string" in expected and isinstance(error.instance, (int, float)) else ""
         return path, f"应为{'或'.join(TYPES.get(e, e) for e in expected)}，实际是 {error.instance!r}{hint}"
     if error.validator == "enum":
         return path, f"应为以下之一：{'、'.join(map(str, error.validator_value))}；实际是 {error.instance!r}"
@@ -177,8 +197,10 @@ def _explain(error: jsonschema.ValidationError) -> tuple[FieldPath, str]:
     if error.validator == "maxItems":
         return path, f"最多 {error.validator_value} 项"
     if error.validator == "not":
-        return path, ("检查表（kind: checklist）只有 sections，没有 columns 和 rows；"
-                      "记录表（kind: record）只有 columns 和 rows，没有 sections")
+        return path, (
+            "检查表（kind: checklist）只有 sections，没有 columns 和 rows；"
+            "记录表（kind: record）只有 columns 和 rows，没有 sections"
+        )
     if error.validator in ("oneOf", "anyOf"):
         return path, "写法不对：应为一段文字，或 {label: 名称, options: [选项…]} / {label: 名称, lines: 行数}"
     return path, error.message

@@ -4,6 +4,7 @@ A fresh clone of main has no gh-pages branch and perhaps no tags, yet a build mu
 revisions, and the whole history must be publishable again. So publishing a version from the working tree
 copies its snapshot (docs/*.md, checklists/*.yml, facts/*.yml and the navigation) there.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -4,6 +4,7 @@ It runs in this process (mkdocs' own build function): publishing the whole histo
 and Python's imports, Material's templates and jieba's dictionary are loaded once for all of them. mkdocs'
 warnings and errors are collected and, if the build fails, given in Chinese.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -14,7 +15,7 @@ from pathlib import Path
 from ..errors import ManualError
 from ..messages import translate
 
-VERSION_ENV = "MANUAL_VERSION"        # build history/<version>/ instead of the working tree
+VERSION_ENV = "MANUAL_VERSION"  # build history/<version>/ instead of the working tree
 PUBLISH_AS_ENV = "MANUAL_PUBLISH_AS"  # the version the build is published as (its site_url gets /<version>/)
 DRAFT_ENV = "MANUAL_DRAFT"
 
@@ -42,8 +43,9 @@ def environment(values: dict[str, str]):
                 os.environ[key] = value
 
 
-def build_site(root: Path, site_dir: Path, *, from_archive: str = "", publish_as: str = "", draft: bool = False,
-               pdf: bool = False) -> None:
+def build_site(
+    root: Path, site_dir: Path, *, from_archive: str = "", publish_as: str = "", draft: bool = False, pdf: bool = False
+) -> None:
     """mkdocs build --strict into site_dir; a failure raises ManualError with mkdocs' messages in Chinese."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -53,8 +55,13 @@ def build_site(root: Path, site_dir: Path, *, from_archive: str = "", publish_as
     propagate = logger.propagate
     logger.addHandler(collected)
     logger.propagate = False
-    values = {VERSION_ENV: from_archive, PUBLISH_AS_ENV: publish_as, DRAFT_ENV: "true" if draft else "false",
-              "MANUAL_PDF": "true" if pdf else "false", "NO_MKDOCS_2_WARNING": "1"}
+    values = {
+        VERSION_ENV: from_archive,
+        PUBLISH_AS_ENV: publish_as,
+        DRAFT_ENV: "true" if draft else "false",
+        "MANUAL_PDF": "true" if pdf else "false",
+        "NO_MKDOCS_2_WARNING": "1",
+    }
     try:
         with environment(values), contextlib.chdir(root):
             config = load_config(str(Path(root) / "mkdocs.yml"), site_dir=str(site_dir), strict=True)

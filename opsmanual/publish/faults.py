@@ -5,6 +5,7 @@ With MANUAL_FAULT=kill:<point> in its environment, `manual publish` kills itself
 without the PDF edition: the tests of how publishing refuses, resumes and pushes use it to save the layout time;
 the tests of the edition itself publish with it, as every real publication does.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Failures are classified, so that publishing can say what happened in Chinese: an
 a hook or the server refused, no permission, no network, a lock file left by an interrupted git, a full disk,
 a read-only repository.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ ENV = {"LC_ALL": "C", "LANG": "C"}
 
 @dataclass(frozen=True)
 class Failure:
-    kind: str      # rejected, hook, permission, network, lock, disk_full, read_only, other
+    kind: str  # rejected, hook, permission, network, lock, disk_full, read_only, other
     text: str
 
 
@@ -29,10 +30,20 @@ KINDS = (
     ("lock", r"index\.lock|\.lock': File exists|Unable to create '.*\.lock'"),
     ("disk_full", r"No space left on device|ENOSPC|Out of diskspace|write error|error writing (?:commit|tree|blob)"),
     ("read_only", r"Read-only file system"),
-    ("permission", (r"Permission denied|permission denied|insufficient permission|403|not allowed|unable to write|"
-                    r"could not write|Operation not permitted")),
-    ("network", (r"Could not resolve host|Connection refused|Connection timed out|unable to access|"
-                 r"does not appear to be a git repository|Could not read from remote repository|No such device or address")),
+    (
+        "permission",
+        (
+            r"Permission denied|permission denied|insufficient permission|403|not allowed|unable to write|"
+            r"could not write|Operation not permitted"
+        ),
+    ),
+    (
+        "network",
+        (
+            r"Could not resolve host|Connection refused|Connection timed out|unable to access|"
+            r"does not appear to be a git repository|Could not read from remote repository|No such device or address"
+        ),
+    ),
 )
 
 MESSAGES = {
@@ -73,8 +84,15 @@ class Repository:
 
     def run(self, *args: str, check: bool = True, input: str | None = None) -> str:
         try:
-            result = subprocess.run([*GIT, *args], cwd=self.root, capture_output=True, text=True, input=input,
-                                    env={**os.environ, **ENV}, check=False)
+            result = subprocess.run(
+                [*GIT, *args],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                input=input,
+                env={**os.environ, **ENV},
+                check=False,
+            )
         except OSError as exc:
             raise GitError(list(args), str(exc)) from None
         if check and result.returncode != 0:
@@ -82,7 +100,12 @@ class Repository:
         return result.stdout.rstrip("\n")
 
     def succeeds(self, *args: str) -> bool:
-        return subprocess.run([*GIT, *args], cwd=self.root, capture_output=True, env={**os.environ, **ENV}, check=False).returncode == 0
+        return (
+            subprocess.run(
+                [*GIT, *args], cwd=self.root, capture_output=True, env={**os.environ, **ENV}, check=False
+            ).returncode
+            == 0
+        )
 
     @property
     def git_dir(self) -> Path:
@@ -102,8 +125,14 @@ class Repository:
         return self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False) or None
 
     def read(self, ref: str, path: str) -> str | None:
-        result = subprocess.run([*GIT, "show", f"{ref}:{path}"], cwd=self.root, capture_output=True, text=True,
-                                env={**os.environ, **ENV}, check=False)
+        result = subprocess.run(
+            [*GIT, "show", f"{ref}:{path}"],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENV},
+            check=False,
+        )
         return result.stdout if result.returncode == 0 else None
 
     def files_at(self, ref: str, path: str) -> list[str]:
@@ -163,8 +192,13 @@ class Repository:
         """The tree of a commit written into a folder (symlinks kept), without touching the work tree; files whose
         name ends with one of leave_out are not written."""
         target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run([*GIT, "archive", "--format=tar", ref], cwd=self.root, capture_output=True,
-                                 env={**os.environ, **ENV}, check=False)
+        archive = subprocess.run(
+            [*GIT, "archive", "--format=tar", ref],
+            cwd=self.root,
+            capture_output=True,
+            env={**os.environ, **ENV},
+            check=False,
+        )
         if archive.returncode != 0:
             raise GitError(["archive", ref], archive.stderr.decode("utf-8", "replace"))
         import io

@@ -4,6 +4,7 @@ It is written before the first change to the repository and removed after the la
 that was interrupted (killed, disk full, read-only repository, a push that never happened) is found by the next
 `manual publish`, which completes it: every step checks whether it is done before doing it.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,10 +19,10 @@ FILE = "opsmanual-publish.json"
 class Entry:
     version: str
     from_archive: bool
-    source_commit: str           # the commit whose content is published (HEAD before the archive commit)
+    source_commit: str  # the commit whose content is published (HEAD before the archive commit)
     branch: str
-    branch_before: str           # the branch's commit before the publication
-    pages_before: str | None     # gh-pages before the publication
+    branch_before: str  # the branch's commit before the publication
+    pages_before: str | None  # gh-pages before the publication
     remote: str | None = None
     run_branch_before: str = ""  # before the first version of this run (to undo a refused push)
     run_pages_before: str | None = None

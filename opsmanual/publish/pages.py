@@ -6,6 +6,7 @@ Every text file has its gzip copy beside it (publish/precompress.py), for nginx'
 Every change is one commit made with mike's git library (git fast-import), so gh-pages moves from one whole
 state to the next or not at all.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -86,12 +87,25 @@ class Pages:
 
     def root_files(self, versions: Versions, manifest: Manifest) -> tuple[RootFile, ...]:
         """The files at the root of the published tree, beside the version folders."""
-        return (RootFile(VERSIONS_FILE, versions.dumps() + "\n"), RootFile(MANIFEST, manifest.dumps()),
-                RootFile(SUMS, manifest.sums()), RootFile("index.html", INDEX.format(alias=self.alias)),
-                RootFile(".nojekyll", ""))
+        return (
+            RootFile(VERSIONS_FILE, versions.dumps() + "\n"),
+            RootFile(MANIFEST, manifest.dumps()),
+            RootFile(SUMS, manifest.sums()),
+            RootFile("index.html", INDEX.format(alias=self.alias)),
+            RootFile(".nojekyll", ""),
+        )
 
-    def write(self, message: str, *, manifest: Manifest, default: Version, site_dir: Path | None = None,
-              version: Version | None = None, title: str = "", root_files: tuple[RootFile, ...] = ()) -> str:
+    def write(
+        self,
+        message: str,
+        *,
+        manifest: Manifest,
+        default: Version,
+        site_dir: Path | None = None,
+        version: Version | None = None,
+        title: str = "",
+        root_files: tuple[RootFile, ...] = (),
+    ) -> str:
         """One commit: a version's site (when given), versions.json with every version's properties from the
         manifest, the alias moved to `default`, and the root files."""
         versions = self.versions()
@@ -123,7 +137,7 @@ class Pages:
             commit.add_file(git_utils.FileInfo(self.alias, str(default), mode=0o120000))
             for root_file in self.root_files(versions, manifest) + tuple(root_files):
                 commit.add_file(git_utils.FileInfo(root_file.path, root_file.data))
-                if compressible(root_file.path):     # versions.json is read by every page: served precompressed
+                if compressible(root_file.path):  # versions.json is read by every page: served precompressed
                     data = root_file.data.encode("utf-8") if isinstance(root_file.data, str) else root_file.data
                     commit.add_file(git_utils.FileInfo(root_file.path + GZ, compress(data)))
 

@@ -9,6 +9,7 @@ build twice gives the same blobs.
 Compression is gzip -9 (zlib) by default; zopfli (a few per cent smaller, many times slower) can be chosen for
 measuring (scripts/bench_precompress.py: 6–7% smaller and 265–380 times slower on the real manual, so not used).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -31,8 +32,10 @@ class Summary:
 
     def text(self) -> str:
         mb = 1024 * 1024
-        return (f"预压缩 {self.files} 个文件（gzip）：{self.plain_bytes / mb:.1f} MB → {self.gzip_bytes / mb:.1f} MB，"
-                f"用时 {self.seconds:.1f} 秒")
+        return (
+            f"预压缩 {self.files} 个文件（gzip）：{self.plain_bytes / mb:.1f} MB → {self.gzip_bytes / mb:.1f} MB，"
+            f"用时 {self.seconds:.1f} 秒"
+        )
 
 
 def compressible(name: str) -> bool:

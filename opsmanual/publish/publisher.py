@@ -7,6 +7,7 @@ archive commit → tag → one gh-pages commit → push. An interrupted publicat
 A revision whose effective date has not come is published as pending: the alias (`latest`) stays on the
 revision in force until `manual activate` (daily, from cron) moves it.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -74,8 +75,13 @@ class Progress:
 
 
 class Publisher:
-    def __init__(self, project: Project, remote: str | None = None, log: Callable[[str], None] = print,
-                 clock: Callable[[], datetime.date] = today):
+    def __init__(
+        self,
+        project: Project,
+        remote: str | None = None,
+        log: Callable[[str], None] = print,
+        clock: Callable[[], datetime.date] = today,
+    ):
         self.project = project
         self.repo = Repository(project.root)
         self.pages = Pages(self.repo, project.pages_branch, project.default_alias)
@@ -85,7 +91,9 @@ class Publisher:
         try:
             self.journal = Journal(self.repo.git_dir)
         except GitError as exc:
-            raise PublishRefused(f"{project.root} 不是 git 仓库（{exc.explanation}）：请在手册的 git 仓库中运行") from None
+            raise PublishRefused(
+                f"{project.root} 不是 git 仓库（{exc.explanation}）：请在手册的 git 仓库中运行"
+            ) from None
 
     # -- entry points --------------------------------------------------------------------------------
     def publish(self, requested: str | None = None) -> list[Published]:
@@ -96,8 +104,10 @@ class Publisher:
         except OSError as exc:
             raise explain_os_error(exc, "发布") from None
         except GitError as exc:
-            raise PublishRefused(f"git 操作失败：{exc.explanation}。已完成的步骤记在 .git/{self.journal.path.name}，"
-                                 f"排除问题后再运行 manual publish 完成发布") from None
+            raise PublishRefused(
+                f"git 操作失败：{exc.explanation}。已完成的步骤记在 .git/{self.journal.path.name}，"
+                f"排除问题后再运行 manual publish 完成发布"
+            ) from None
 
     def activate(self) -> tuple[Version | None, Version]:
         """Move the alias to the revision in force today (idempotent: cron runs it daily). (before, now)."""
@@ -141,8 +151,10 @@ class Publisher:
             try:
                 self.repo.push(self.remote, self.project.pages_branch)
             except GitError as exc:
-                raise PublishRefused(f"gh-pages 已在本地更新，但推送到 {self.remote} 失败：{exc.explanation}。"
-                                     f"排除问题后再运行同一条命令，会只完成推送") from None
+                raise PublishRefused(
+                    f"gh-pages 已在本地更新，但推送到 {self.remote} 失败：{exc.explanation}。"
+                    f"排除问题后再运行同一条命令，会只完成推送"
+                ) from None
 
     def _activate(self) -> tuple[Version | None, Version]:
         _register, manifest = self._prepare_pages_change()
@@ -151,7 +163,9 @@ class Publisher:
             self.progress.note(f"{self.clock()}：现行版本仍为 {now} {now.title}，不需要切换")
         else:
             self.progress.step(f"{self.clock()}：现行版本由 {before} 切换为 {now} {now.title}")
-            self.pages.write(f"{self.clock()} 起现行版本为《办事处营运手册》{now.title}（{now}）", manifest=manifest, default=now)
+            self.pages.write(
+                f"{self.clock()} 起现行版本为《办事处营运手册》{now.title}（{now}）", manifest=manifest, default=now
+            )
         self._finish_pages_change()
         return before, now
 
@@ -162,8 +176,10 @@ class Publisher:
             raise PublishRefused(f"版本 {version} 没有发布过，不需要撤销：直接从 {register.source.name} 中删去它的记录")
         entry = next((w for w in register.withdrawal_entries if Version.parse(w["version"]) == version), None)
         if entry is None:
-            raise PublishRefused(f"{register.source.name} 的 withdrawals 中没有版本 {version} 的撤销记录：先登记撤销"
-                                 f"（version、notice 撤销通知的发文编号、date、reason、approved_by），提交后再运行")
+            raise PublishRefused(
+                f"{register.source.name} 的 withdrawals 中没有版本 {version} 的撤销记录：先登记撤销"
+                f"（version、notice 撤销通知的发文编号、date、reason、approved_by），提交后再运行"
+            )
         if item.withdrawal:
             self.progress.note(f"版本 {version} 已于 {item.withdrawal['date']} 撤销")
         else:
@@ -173,8 +189,11 @@ class Publisher:
             item.withdrawal = dict(entry)
             default = self.default_version(manifest)
             self.progress.step(f"在 {self.project.pages_branch} 上把 {version} 标为已撤销（{entry['notice']}）")
-            self.pages.write(f"撤销《办事处营运手册》{version.title}（{version}）：{entry['notice']}", manifest=manifest,
-                             default=default)
+            self.pages.write(
+                f"撤销《办事处营运手册》{version.title}（{version}）：{entry['notice']}",
+                manifest=manifest,
+                default=default,
+            )
         self._finish_pages_change()
         return version
 
@@ -213,10 +232,12 @@ class Publisher:
 
     def catch_up(self) -> str:
         branch = self.repo.current_branch()
-        return (f"  git pull --rebase {self.remote} {branch}\n"
-                f"  git fetch {self.remote} {self.project.pages_branch}:{self.project.pages_branch} --tags\n"
-                f"  （如果你的修订号已被占用，在 revisions.yml 中改用下一个）\n"
-                f"  manual publish --remote {self.remote}")
+        return (
+            f"  git pull --rebase {self.remote} {branch}\n"
+            f"  git fetch {self.remote} {self.project.pages_branch}:{self.project.pages_branch} --tags\n"
+            f"  （如果你的修订号已被占用，在 revisions.yml 中改用下一个）\n"
+            f"  manual publish --remote {self.remote}"
+        )
 
     def check_remote(self) -> None:
         """Fetch gh-pages, the branch and the tags; refuse when the remote has what this clone does not."""
@@ -240,8 +261,10 @@ class Publisher:
                     self.repo.set_ref(f"refs/heads/{pages}", remote_commit, local_commit)
                     self.progress.note(f"{pages} 已更新到 {self.remote} 上的最新发布（{remote_commit[:10]}）")
                     continue
-                raise PublishRefused(f"远程仓库 {self.remote} 的 {theirs} 有你没有的提交：另一位编辑刚刚发布或推送过。"
-                                     f"本次没有发布任何内容。先取回，再发布：\n" + self.catch_up())
+                raise PublishRefused(
+                    f"远程仓库 {self.remote} 的 {theirs} 有你没有的提交：另一位编辑刚刚发布或推送过。"
+                    f"本次没有发布任何内容。先取回，再发布：\n" + self.catch_up()
+                )
 
     def check_no_remote_pages(self) -> None:
         """Without --remote, a clone that has no gh-pages must not start a new one beside a remote's."""
@@ -253,9 +276,11 @@ class Publisher:
             except GitError:
                 continue
             if commit:
-                raise PublishRefused(f"本地没有 {self.project.pages_branch} 分支，但远程仓库 {remote} 有（{commit[:10]}）："
-                                     f"从零开始发布会丢掉那里已发布的版本。请用 manual publish --remote {remote}，"
-                                     f"或先运行 git fetch {remote} {self.project.pages_branch}:{self.project.pages_branch} --tags")
+                raise PublishRefused(
+                    f"本地没有 {self.project.pages_branch} 分支，但远程仓库 {remote} 有（{commit[:10]}）："
+                    f"从零开始发布会丢掉那里已发布的版本。请用 manual publish --remote {remote}，"
+                    f"或先运行 git fetch {remote} {self.project.pages_branch}:{self.project.pages_branch} --tags"
+                )
 
     def read_register(self) -> Register:
         """The register as written (its form checked, not its rules): what published history is compared with."""
@@ -295,9 +320,17 @@ class Publisher:
         branch = self.repo.current_branch()
         run_branch, run_pages = self.repo.head(), self.pages.commit()
         for version in plan.versions:
-            entry = Entry(version=str(version), from_archive=version in plan.from_archive, source_commit=self.repo.head(),
-                          branch=branch, branch_before=self.repo.head(), pages_before=self.pages.commit(),
-                          remote=self.remote, run_branch_before=run_branch, run_pages_before=run_pages)
+            entry = Entry(
+                version=str(version),
+                from_archive=version in plan.from_archive,
+                source_commit=self.repo.head(),
+                branch=branch,
+                branch_before=self.repo.head(),
+                pages_before=self.pages.commit(),
+                remote=self.remote,
+                run_branch_before=run_branch,
+                run_pages_before=run_pages,
+            )
             done.append(self._one(entry, register, manifest))
             if not self.remote:
                 self.journal.clear()
@@ -307,14 +340,20 @@ class Publisher:
 
     def _resume(self, entry: Entry, register: Register, manifest: Manifest) -> list[Published]:
         version = Version.parse(entry.version)
-        self.progress.note(f"发现一次未完成的发布：版本 {version}（已完成：{'、'.join(entry.steps_done) or '无'}）。现在完成它。")
+        self.progress.note(
+            f"发现一次未完成的发布：版本 {version}（已完成：{'、'.join(entry.steps_done) or '无'}）。现在完成它。"
+        )
         self.progress.plan(5 + (1 if self.remote else 0), "完成")
         done = [self._one(entry, register, manifest)]
         if self.remote:
             self._push(done, entry)
         self.journal.clear()
-        rest = gates.publication_plan(register, self.pages.published(), {r.version for r in register
-                                      if archived(self.project, r.version) is not None}, None)
+        rest = gates.publication_plan(
+            register,
+            self.pages.published(),
+            {r.version for r in register if archived(self.project, r.version) is not None},
+            None,
+        )
         if isinstance(rest, gates.Plan) and rest.versions:
             self.progress.note("登记册中还有未发布的版本：再运行一次 manual publish 发布它们")
         return done
@@ -338,19 +377,28 @@ class Publisher:
         version = Version.parse(entry.version)
         revision = register[version]
         pending = revision.effective > self.clock()
-        self.progress.note(f"版本 {version} {revision.title}：{revision.kind}"
-                           f"{'，' + revision.notice if revision.notice else ''}，{revision.effective} 起生效"
-                           f"{'（尚未生效：发布后先不作为现行版本）' if pending else ''}")
+        self.progress.note(
+            f"版本 {version} {revision.title}：{revision.kind}"
+            f"{'，' + revision.notice if revision.notice else ''}，{revision.effective} 起生效"
+            f"{'（尚未生效：发布后先不作为现行版本）' if pending else ''}"
+        )
         with tempfile.TemporaryDirectory(prefix="manual-publish-") as scratch:
             site = Path(scratch) / "site"
             if version not in self.pages.published():
                 self.progress.step(f"严格构建 {version}（mkdocs build --strict）并排版受控版本 PDF")
-                build_site(self.project.root, site, from_archive=str(version) if entry.from_archive else "",
-                           publish_as=str(version), pdf=faults.with_pdf())
+                build_site(
+                    self.project.root,
+                    site,
+                    from_archive=str(version) if entry.from_archive else "",
+                    publish_as=str(version),
+                    pdf=faults.with_pdf(),
+                )
                 edition = build_info(site).get("pdf")
                 if edition:
-                    self.progress.note(f"受控版本 PDF：{edition['pages']} 页，{edition['bytes'] / 1024 / 1024:.1f} MB，"
-                                       f"用时 {edition['seconds']} 秒")
+                    self.progress.note(
+                        f"受控版本 PDF：{edition['pages']} 页，{edition['bytes'] / 1024 / 1024:.1f} MB，"
+                        f"用时 {edition['seconds']} 秒"
+                    )
                 self.progress.step(f"检查 {version} 的每个链接和锚点（连同已发布的各版本）")
                 self.check_links(site, version, manifest, register)
                 self.progress.note(precompress(site).text())
@@ -360,8 +408,10 @@ class Publisher:
             self.progress.step(f"给 {version} 的源提交打标签 {self.project.tag(version)}")
             self.tag(entry, revision.title)
             if version not in self.pages.published():
-                self.progress.step(f"写入 {self.project.pages_branch}：{version}、versions.json、发布记录"
-                                   f"{'，现行版本指向它' if not pending else ''}")
+                self.progress.step(
+                    f"写入 {self.project.pages_branch}：{version}、versions.json、发布记录"
+                    f"{'，现行版本指向它' if not pending else ''}"
+                )
                 self.deploy(entry, site, register, manifest)
             else:
                 manifest.versions.setdefault(version, self.pages.manifest().versions[version])
@@ -410,8 +460,10 @@ class Publisher:
         if existing == source:
             return
         if existing is not None:
-            raise PublishRefused(f"标签 {name} 已经存在，指向 {existing[:10]}，不是本次发布的源提交 {source[:10]}："
-                                 f"已发布版本的标签不能移动")
+            raise PublishRefused(
+                f"标签 {name} 已经存在，指向 {existing[:10]}，不是本次发布的源提交 {source[:10]}："
+                f"已发布版本的标签不能移动"
+            )
         self.journal.write(entry)
         self.repo.tag(name, source, f"《办事处营运手册》{title}")
         self.journal.step(entry, "tag")
@@ -422,19 +474,37 @@ class Publisher:
         revision = register[version]
         snapshot = archived(self.project, version)
         info = build_info(site)
-        pdfs = {kind: {"path": f"{version}/{info[kind]['path']}", "sha256": info[kind]["sha256"],
-                       "pages": info[kind]["pages"]} for kind in PDF_KINDS if info.get(kind)}
+        pdfs = {
+            kind: {
+                "path": f"{version}/{info[kind]['path']}",
+                "sha256": info[kind]["sha256"],
+                "pages": info[kind]["pages"],
+            }
+            for kind in PDF_KINDS
+            if info.get(kind)
+        }
         manifest.versions[version] = PublishedVersion(
-            version=version, entry=register.entry(version), files=snapshot.digests(),
+            version=version,
+            entry=register.entry(version),
+            files=snapshot.digests(),
             source_commit=entry.source_commit if not entry.from_archive else entry.branch_before,
-            tag=self.project.tag(version), published_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            changed=changed_paths(site), **pdfs)
+            tag=self.project.tag(version),
+            published_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            changed=changed_paths(site),
+            **pdfs,
+        )
         default = self.default_version(manifest)
         self.journal.write(entry)
         faults.checkpoint("pages")
-        self.pages.write(f"发布《办事处营运手册》{revision.title}（{version}），源提交 {entry.source_commit[:10]}",
-                         manifest=manifest, default=default, site_dir=site, version=version, title=revision.title,
-                         root_files=root_files(self.project))
+        self.pages.write(
+            f"发布《办事处营运手册》{revision.title}（{version}），源提交 {entry.source_commit[:10]}",
+            manifest=manifest,
+            default=default,
+            site_dir=site,
+            version=version,
+            title=revision.title,
+            root_files=root_files(self.project),
+        )
         self.journal.step(entry, "pages")
         faults.checkpoint("deployed")
 
@@ -443,11 +513,15 @@ class Publisher:
         manifest = self.pages.manifest()
         dated, now = dated_versions(manifest), self.clock()
         current = in_force(dated, now)
-        lines = [f"{self.project.pages_branch} {self.pages.commit()[:10]}：现行版本 "
-                 f"{current.version if current else '（无）'} {current.version.title if current else ''}".rstrip()]
+        lines = [
+            f"{self.project.pages_branch} {self.pages.commit()[:10]}：现行版本 "
+            f"{current.version if current else '（无）'} {current.version.title if current else ''}".rstrip()
+        ]
         for item in dated:
             if state_of(item.version, dated, now) == PENDING:
-                lines.append(f"  {item.version} {item.version.title} 尚未生效：{item.effective} 起由 manual activate 切换为现行版本")
+                lines.append(
+                    f"  {item.version} {item.version.title} 尚未生效：{item.effective} 起由 manual activate 切换为现行版本"
+                )
         return "\n".join(lines)
 
     def default_version(self, manifest: Manifest) -> Version:
@@ -468,10 +542,14 @@ class Publisher:
         except GitError as exc:
             if exc.kind == "rejected" and entry is not None:
                 self.undo(entry, done)
-                raise PublishRefused(f"推送被拒绝：{exc.explanation}。另一位编辑在此期间发布过；你本地的 gh-pages、"
-                                     f"{branch} 和标签已恢复原样。请取回后再发布：\n" + self.catch_up()) from None
-            raise PublishRefused(f"已在本地发布，但推送到 {self.remote} 失败：{exc.explanation}。"
-                                 f"排除问题后运行 manual publish --remote {self.remote}，会只完成推送") from None
+                raise PublishRefused(
+                    f"推送被拒绝：{exc.explanation}。另一位编辑在此期间发布过；你本地的 gh-pages、"
+                    f"{branch} 和标签已恢复原样。请取回后再发布：\n" + self.catch_up()
+                ) from None
+            raise PublishRefused(
+                f"已在本地发布，但推送到 {self.remote} 失败：{exc.explanation}。"
+                f"排除问题后运行 manual publish --remote {self.remote}，会只完成推送"
+            ) from None
         self.journal.clear()
 
     def undo(self, entry: Entry, done: list[Published]) -> None:
@@ -479,15 +557,22 @@ class Publisher:
         for published in done:
             self.repo.delete_tag(published.tag)
         self.repo.reset_hard(entry.run_branch_before or entry.branch_before)
-        self.repo.set_ref(f"refs/heads/{self.project.pages_branch}", entry.run_pages_before if entry.run_branch_before
-                          else entry.pages_before)
+        self.repo.set_ref(
+            f"refs/heads/{self.project.pages_branch}",
+            entry.run_pages_before if entry.run_branch_before else entry.pages_before,
+        )
         self.journal.clear()
 
 
 def dated_versions(manifest: Manifest) -> list[Dated]:
-    return [Dated(v, datetime.date.fromisoformat(item.entry["effective"]),
-                  datetime.date.fromisoformat(item.withdrawal["date"]) if item.withdrawal else None)
-            for v, item in manifest.versions.items()]
+    return [
+        Dated(
+            v,
+            datetime.date.fromisoformat(item.entry["effective"]),
+            datetime.date.fromisoformat(item.withdrawal["date"]) if item.withdrawal else None,
+        )
+        for v, item in manifest.versions.items()
+    ]
 
 
 def build_info(site: Path) -> dict:
@@ -509,9 +594,11 @@ def root_files(project: Project) -> tuple[RootFile, ...]:
 
     scripts = project.root / "overrides" / "javascripts"
     page = templates().get_template("check.html").render(site_name="办事处营运手册")
-    return (RootFile("check/index.html", page),
-            RootFile("check/status.js", (scripts / "status.js").read_text(encoding="utf-8")),
-            RootFile("check/check.js", (scripts / "check.js").read_text(encoding="utf-8")))
+    return (
+        RootFile("check/index.html", page),
+        RootFile("check/status.js", (scripts / "status.js").read_text(encoding="utf-8")),
+        RootFile("check/check.js", (scripts / "check.js").read_text(encoding="utf-8")),
+    )
 
 
 def sha256(path: Path) -> str:

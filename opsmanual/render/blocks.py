@@ -3,6 +3,7 @@
 Comparing two revisions compares their blocks (opsmanual.control.comparison); the redline shows blocks as
 what they are (a row as a row, an item as an item); change bars mark the blocks of a page that changed.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,16 @@ HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BLOCK_TAGS = HEADINGS | {"p", "li", "tr", "dt", "dd", "pre", "figcaption", "summary", "caption", "blockquote"}
 # Never text of the manual: permalinks, scripts, the page's own history (generated from the register), the
 # form's print rules and on-screen inputs.
-SKIPPED_CLASSES = {"headerlink", "manual-history", "manual-box", "manual-checklist-tools", "manual-change-mark",
-                   "manual-form__footer", "manual-form-page__bar", "manual-status"}
+SKIPPED_CLASSES = {
+    "headerlink",
+    "manual-history",
+    "manual-box",
+    "manual-checklist-tools",
+    "manual-change-mark",
+    "manual-form__footer",
+    "manual-form-page__bar",
+    "manual-status",
+}
 SKIPPED_TAGS = {"script", "style", "input", "template", "button", "colgroup", "svg"}
 SPACE = re.compile(r"[\s\u200b]+")
 # A line break inside Chinese text is not a space a reader sees as one: between two CJK characters (or CJK
@@ -27,11 +36,11 @@ MERMAID_LABEL = re.compile(r"\[\"?([^\]\"]+)\"?\]|\(\"?([^)\"]+)\"?\)|\{\"?([^}\
 
 @dataclass(frozen=True)
 class Block:
-    kind: str                  # heading, paragraph, item, row, term, definition, code, diagram, caption, quote
-    text: str                  # the words, whitespace collapsed
-    level: int = 0             # a heading's level
+    kind: str  # heading, paragraph, item, row, term, definition, code, diagram, caption, quote
+    text: str  # the words, whitespace collapsed
+    level: int = 0  # a heading's level
     cells: tuple[str, ...] = ()  # a table row's cells
-    header: bool = False       # a row of <th> only
+    header: bool = False  # a row of <th> only
 
     @property
     def key(self) -> tuple:
@@ -61,7 +70,9 @@ def _own_text(element) -> str:
     """The text of an element without the text of block elements inside it (a list item's nested list)."""
     parts = [element.text or ""]
     for child in element:
-        if isinstance(child.tag, str) and (child.tag in BLOCK_TAGS or child.tag in ("ul", "ol", "dl", "table", "div", "section")):
+        if isinstance(child.tag, str) and (
+            child.tag in BLOCK_TAGS or child.tag in ("ul", "ol", "dl", "table", "div", "section")
+        ):
             parts.append(child.tail or "")
             continue
         if not _skipped(child):
@@ -98,8 +109,17 @@ def _block(element) -> Block | None:
         if not any(texts):
             return None
         return Block("row", " | ".join(texts), cells=texts, header=all(c.tag == "th" for c in cells))
-    kind = {"p": "paragraph", "li": "item", "dt": "term", "dd": "definition", "pre": "code",
-            "figcaption": "caption", "caption": "caption", "summary": "heading", "blockquote": "quote"}[tag]
+    kind = {
+        "p": "paragraph",
+        "li": "item",
+        "dt": "term",
+        "dd": "definition",
+        "pre": "code",
+        "figcaption": "caption",
+        "caption": "caption",
+        "summary": "heading",
+        "blockquote": "quote",
+    }[tag]
     text = normalize(_text(element) if tag == "pre" else _own_text(element))
     return Block(kind, text) if text else None
 

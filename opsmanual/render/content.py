@@ -6,6 +6,7 @@ chapter that shows it). A form is its data; pages generated from the facts are c
 Sources and renders are kept by what they depend on, so each archived revision is rendered once per process and a
 rebuild renders again only what an edit changed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,8 +48,11 @@ class SnapshotContent:
 
     def __init__(self, markdown_extensions, mdx_configs):
         self.markdown = markdown.Markdown(extensions=list(markdown_extensions), extension_configs=dict(mdx_configs))
-        configuration = json.dumps([list(map(str, markdown_extensions)), mdx_configs], sort_keys=True,
-                                   default=lambda o: getattr(o, "__qualname__", type(o).__name__))
+        configuration = json.dumps(
+            [list(map(str, markdown_extensions)), mdx_configs],
+            sort_keys=True,
+            default=lambda o: getattr(o, "__qualname__", type(o).__name__),
+        )
         self.rendering = RENDERING + hashlib.sha256(configuration.encode("utf-8")).hexdigest()[:16] + "|"
 
     # -- what a snapshot has ---------------------------------------------------------------------
@@ -105,8 +109,9 @@ class SnapshotContent:
         variables = snapshot.facts.variables()
         owner = meta.get("owner", "")
         owner = str(variables.get("departments", {}).get(owner, owner))
-        lines = [f"{label}：{owner if key == 'owner' else meta[key]}" for key, label in FRONT_MATTER_SHOWN
-                 if meta.get(key)]
+        lines = [
+            f"{label}：{owner if key == 'owner' else meta[key]}" for key, label in FRONT_MATTER_SHOWN if meta.get(key)
+        ]
         text = template(body).render(**variables, form=form, form_link=form_link)
         return "\n\n".join(lines) + "\n\n" + text
 
@@ -124,8 +129,14 @@ class SnapshotContent:
         if subject in snapshot.pages:
             key = hashlib.sha256((self.rendering + source).encode("utf-8")).hexdigest()
             if key not in RENDERED:  # the same text renders the same in every build (kept on disk too)
-                RENDERED[key] = [Block(**b) for b in stored("blocks", key, lambda: [
-                    {**dataclasses.asdict(b), "cells": list(b.cells)} for b in self._convert(source)])]
+                RENDERED[key] = [
+                    Block(**b)
+                    for b in stored(
+                        "blocks",
+                        key,
+                        lambda: [{**dataclasses.asdict(b), "cells": list(b.cells)} for b in self._convert(source)],
+                    )
+                ]
                 for block in RENDERED[key]:
                     object.__setattr__(block, "cells", tuple(block.cells))
             return RENDERED[key]

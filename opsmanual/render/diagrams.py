@@ -6,6 +6,7 @@ a build puts the SVG into the page, so the page shows the diagram without any sc
 edition typesets it (labels are SVG text, not HTML). A diagram without its SVG fails the strict build with what
 to run; a draft preview (`manual serve`) draws it in the browser instead.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,10 +20,18 @@ from .blocks import diagram_text
 FOLDER = "diagrams"
 # superfences' mermaid fence: <pre class="mermaid"><code>source</code></pre>, with whatever classes and attributes
 # were added since (a change bar: class "manual-changed" and data-manual-changed), which the figure keeps.
-MERMAID = re.compile(r'<pre class="mermaid(?P<classes>(?: [\w-]+)*)"(?P<attributes>[^>]*)><code>(?P<source>.*?)</code></pre>', re.DOTALL)
+MERMAID = re.compile(
+    r'<pre class="mermaid(?P<classes>(?: [\w-]+)*)"(?P<attributes>[^>]*)><code>(?P<source>.*?)</code></pre>', re.DOTALL
+)
 # How mermaid is asked to draw: labels as SVG text (WeasyPrint has no foreignObject), the manual's fonts.
-CONFIG = {"startOnLoad": False, "securityLevel": "strict", "htmlLabels": False, "flowchart": {"htmlLabels": False},
-          "theme": "neutral", "themeVariables": {"fontFamily": '"Noto Sans CJK SC", "Source Han Sans SC", sans-serif'}}
+CONFIG = {
+    "startOnLoad": False,
+    "securityLevel": "strict",
+    "htmlLabels": False,
+    "flowchart": {"htmlLabels": False},
+    "theme": "neutral",
+    "themeVariables": {"fontFamily": '"Noto Sans CJK SC", "Source Han Sans SC", sans-serif'},
+}
 
 
 def key(source: str) -> str:
@@ -48,6 +57,7 @@ class Diagrams:
 
     def inline(self, html_text: str) -> str:
         """Every diagram of a page that has its SVG, put in as a figure with the diagram's words as its name."""
+
         def replace(match: re.Match) -> str:
             source = html.unescape(match.group("source"))
             file = self.path(source)
@@ -55,12 +65,17 @@ class Diagrams:
                 return match.group(0)
             label = html.escape(diagram_text(source) or "流程图", quote=True)
             svg = file.read_text(encoding="utf-8")
-            return (f'<figure class="manual-diagram{match.group("classes")}"{match.group("attributes")} role="img" '
-                    f'aria-label="流程图：{label}">{svg}</figure>')
+            return (
+                f'<figure class="manual-diagram{match.group("classes")}"{match.group("attributes")} role="img" '
+                f'aria-label="流程图：{label}">{svg}</figure>'
+            )
+
         return MERMAID.sub(replace, html_text)
 
 
-def render(sources_to_render: list[str], folder: Path, mermaid_js: Path, chromium: str = "/usr/bin/chromium") -> list[Path]:
+def render(
+    sources_to_render: list[str], folder: Path, mermaid_js: Path, chromium: str = "/usr/bin/chromium"
+) -> list[Path]:
     """Draw each diagram with mermaid in headless Chromium and write its SVG; returns the files written."""
     import json
 
@@ -68,8 +83,14 @@ def render(sources_to_render: list[str], folder: Path, mermaid_js: Path, chromiu
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"]
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=args)
         page = browser.new_page()
@@ -77,8 +98,9 @@ def render(sources_to_render: list[str], folder: Path, mermaid_js: Path, chromiu
         page.add_script_tag(content=mermaid_js.read_text(encoding="utf-8"))
         page.evaluate(f"mermaid.initialize({json.dumps(CONFIG)})")
         for number, source in enumerate(dict.fromkeys(sources_to_render)):
-            svg = page.evaluate("async ([id, text]) => (await mermaid.render(id, text)).svg",
-                                [f"manual-diagram-{key(source)}", source])
+            svg = page.evaluate(
+                "async ([id, text]) => (await mermaid.render(id, text)).svg", [f"manual-diagram-{key(source)}", source]
+            )
             target = folder / f"{key(source)}.svg"
             target.write_text(svg, encoding="utf-8")
             written.append(target)

@@ -1,6 +1,7 @@
 """Change bars: the blocks of a page that changed in the revision it belongs to get a class (and the revision's
 title), so the margin shows a bar beside each changed paragraph, list item, table row and form item, on screen,
 on paper and in the PDF edition."""
+
 from __future__ import annotations
 
 from collections import Counter

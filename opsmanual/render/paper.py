@@ -5,6 +5,7 @@ Browser printing gets this from @page margin boxes written into each page (page_
 for a revision that is not in force, its state are filled in by javascripts/manual.js just before printing.
 The PDF edition (render/pdf.py) uses the same texts.
 """
+
 from __future__ import annotations
 
 import base64
@@ -55,7 +56,7 @@ def qr_image(url: str, kind: str = "svg") -> bytes:
     """The QR code of a URL (error correction M; a fixed mask pattern: choosing the best of eight is most of the
     time segno spends, for no difference a phone notices) as SVG, for browsers, or as PNG, for WeasyPrint, which
     draws an SVG anew on every page it is on but embeds an image once; kept in the user's cache between builds."""
-    drawn = f"{kind} {QR_SCALE} {PNG_PIXELS} {url}"   # a change of size is a new image, not the cached one
+    drawn = f"{kind} {QR_SCALE} {PNG_PIXELS} {url}"  # a change of size is a new image, not the cached one
     cache = _cache_dir() / f"{hashlib.sha1(drawn.encode('utf-8')).hexdigest()}.{kind}"
     try:
         return cache.read_bytes()
@@ -66,8 +67,17 @@ def qr_image(url: str, kind: str = "svg") -> bytes:
     if kind == "png":
         qr.save(out, kind="png", scale=PNG_PIXELS, border=2)
     else:
-        qr.save(out, kind="svg", scale=QR_SCALE, border=2, xmldecl=False, svgns=True, dark="#000", svgclass=None,
-                lineclass=None)
+        qr.save(
+            out,
+            kind="svg",
+            scale=QR_SCALE,
+            border=2,
+            xmldecl=False,
+            svgns=True,
+            dark="#000",
+            svgclass=None,
+            lineclass=None,
+        )
     data = out.getvalue()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -89,18 +99,25 @@ def qr_data_uri(url: str, kind: str = "svg") -> str:
     return "data:image/svg+xml," + quote(svg, safe=" ='/:.-()")
 
 
-def page_style(document: str, revision_title: str, effective: str, url: str, draft: bool = False, name: str = "",
-               qr: str = "svg") -> str:
+def page_style(
+    document: str, revision_title: str, effective: str, url: str, draft: bool = False, name: str = "", qr: str = "svg"
+) -> str:
     """@page rules for browser printing: header (document, revision), footer (effective date, print date,
     uncontrolled-copy line, QR code, 第 X 页 共 Y 页). manual.js replaces the print date and adds the state.
     qr="png" for WeasyPrint: the code as an image printed at the SVG's size, its pixels kept sharp."""
-    image = (f'url("{qr_data_uri(url, qr)}"); image-resolution: {PNG_PIXELS / QR_SCALE:.3f}dppx; '
-             "image-rendering: crisp-edges" if qr == "png" else f'url("{qr_data_uri(url)}")')
+    image = (
+        f'url("{qr_data_uri(url, qr)}"); image-resolution: {PNG_PIXELS / QR_SCALE:.3f}dppx; '
+        "image-rendering: crisp-edges"
+        if qr == "png"
+        else f'url("{qr_data_uri(url)}")'
+    )
     edition = f"《办事处营运手册》{revision_title}" + ("（草稿，未发布）" if draft else "")
     dates = f"{effective} 起生效　{PRINTED_PLACEHOLDER}"
-    return (f"@page {name + ' ' if name else ''}{{ "
-            f"@top-left {{ content: {css_string(document)}; }} "
-            f"@top-right {{ content: {css_string(edition)}; }} "
-            f'@bottom-left {{ content: {css_string(dates)} "\\A" {css_string(UNCONTROLLED)}; white-space: pre; }} '
-            f"@bottom-center {{ content: {image}; }} "
-            '@bottom-right { content: "第 " counter(page) " 页 共 " counter(pages) " 页"; } }')
+    return (
+        f"@page {name + ' ' if name else ''}{{ "
+        f"@top-left {{ content: {css_string(document)}; }} "
+        f"@top-right {{ content: {css_string(edition)}; }} "
+        f'@bottom-left {{ content: {css_string(dates)} "\\A" {css_string(UNCONTROLLED)}; white-space: pre; }} '
+        f"@bottom-center {{ content: {image}; }} "
+        '@bottom-right { content: "第 " counter(page) " 页 共 " counter(pages) " 页"; } }'
+    )

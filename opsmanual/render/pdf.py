@@ -13,6 +13,7 @@ gave. Links lead to the revision on the site, or, where the edition holds their 
 Why WeasyPrint: it is made for paged HTML (margin boxes, string-set, named pages, leaders) and embeds subset
 fonts; Chromium's printing has no running headers from content nor table-of-contents page numbers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,18 +45,18 @@ class Part:
     title: str
     html: str
     level: int = 1
-    url: str | None = None     # where it is on the site, relative to the revision's home: links to it stay in the PDF
+    url: str | None = None  # where it is on the site, relative to the revision's home: links to it stay in the PDF
 
 
 @dataclass
 class Edition:
-    title: str                 # 办事处营运手册
-    revision_title: str        # 第1版第3次修订
+    title: str  # 办事处营运手册
+    revision_title: str  # 第1版第3次修订
     effective: str
-    front: list[str]           # cover, register: HTML before the table of contents
+    front: list[str]  # cover, register: HTML before the table of contents
     parts: list[Part]
     metadata: dict = field(default_factory=dict)
-    site_url: str = ""         # the revision's home on the site (https://…/1.3/): what the parts' links lead to
+    site_url: str = ""  # the revision's home on the site (https://…/1.3/): what the parts' links lead to
 
 
 @dataclass
@@ -65,7 +66,7 @@ class Written:
     sha256: str
     size: int
     seconds: float
-    starts: dict[str, int]     # part key -> its first page (1-based)
+    starts: dict[str, int]  # part key -> its first page (1-based)
 
 
 def column_widths(table) -> None:
@@ -128,8 +129,9 @@ def _form_reference(section):
     return reference
 
 
-def for_paper(html: str, key: str, *, page_url: str = "", site_url: str = "", forms: bool = False,
-              widths: bool = True) -> str:
+def for_paper(
+    html: str, key: str, *, page_url: str = "", site_url: str = "", forms: bool = False, widths: bool = True
+) -> str:
     """A page's content laid out as part `key` of a PDF: links lead to the site (site_links, when site_url is
     given); tables get column widths; an embedded form becomes a reference to Annex 1, which holds the forms,
     unless forms is set (a form itself, the kit's documents)."""
@@ -146,9 +148,12 @@ def for_paper(html: str, key: str, *, page_url: str = "", site_url: str = "", fo
 
 def page_css(edition: Edition) -> str:
     header = f"《{edition.title}》{edition.revision_title}"
-    footer = f"《{edition.title}》{edition.revision_title}　{edition.effective} 起生效　受控本以本页为准，打印件为非受控文件"
-    return ("@page { " f"@top-right {{ content: {css_string(header)}; }} "
-            f"@bottom-left {{ content: {css_string(footer)}; }} }}")
+    footer = (
+        f"《{edition.title}》{edition.revision_title}　{edition.effective} 起生效　受控本以本页为准，打印件为非受控文件"
+    )
+    return (
+        f"@page {{ @top-right {{ content: {css_string(header)}; }} @bottom-left {{ content: {css_string(footer)}; }} }}"
+    )
 
 
 def _document(body: str, css: str) -> str:
@@ -192,7 +197,7 @@ def batches(parts: list[Part], count: int) -> list[list[Part]]:
     return out
 
 
-WORKERS = max(1, min(2, os.cpu_count() or 1))   # processes laying PDFs out: one per core, two at most here
+WORKERS = max(1, min(2, os.cpu_count() or 1))  # processes laying PDFs out: one per core, two at most here
 
 
 def pool() -> ProcessPoolExecutor:
@@ -201,15 +206,29 @@ def pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=WORKERS)
 
 
-def _lay_out(parts: list[Part], css: str, base_url: str, workers: int | None, attributes=lambda part: "",
-             shared: ProcessPoolExecutor | None = None):
+def _lay_out(
+    parts: list[Part],
+    css: str,
+    base_url: str,
+    workers: int | None,
+    attributes=lambda part: "",
+    shared: ProcessPoolExecutor | None = None,
+):
     """Start laying parts out in batches; returns a function that waits for each batch's Laid, and the batches. In the shared pool, or, without one, in parallel when they are big
     (a small job in this process: starting workers would cost more than they save)."""
     size = sum(len(part.html) for part in parts)
     workers = workers or (WORKERS if shared is not None or size > SMALL else 1)
     groups = batches(parts, workers * 2 if workers > 1 else 1)
-    jobs = [(_document("".join(f'<section class="part" id="part-{p.key}"{attributes(p)}>{p.html}</section>'
-                               for p in group), css), base_url) for group in groups]
+    jobs = [
+        (
+            _document(
+                "".join(f'<section class="part" id="part-{p.key}"{attributes(p)}>{p.html}</section>' for p in group),
+                css,
+            ),
+            base_url,
+        )
+        for group in groups
+    ]
     if shared is not None:
         futures = [shared.submit(_render_part, job) for job in jobs]
         return lambda: [future.result() for future in futures], groups
@@ -230,20 +249,25 @@ def _placed(results: list[Laid], groups: list[list[Part]], offset: int):
 
 def _starts(results: list[Laid], groups: list[list[Part]], offset: int = 0) -> dict[str, int]:
     """Each part's first page (1-based) in the job, its batches following offset pages."""
-    return {part.key: position + laid.anchors.get(f"part-{part.key}", (0, 0))[0] + 1
-            for laid, group, position in _placed(results, groups, offset) for part in group}
+    return {
+        part.key: position + laid.anchors.get(f"part-{part.key}", (0, 0))[0] + 1
+        for laid, group, position in _placed(results, groups, offset)
+        for part in group
+    }
 
 
-def _targets(parts: list[Part], results: list[Laid], groups: list[list[Part]], offset: int) -> dict[str, tuple[int, float]]:
+def _targets(
+    parts: list[Part], results: list[Laid], groups: list[list[Part]], offset: int
+) -> dict[str, tuple[int, float]]:
     """Where a link to the site lands in the edition, by its URL relative to the revision's home (unquoted): each
     part's page and the anchors in it (site_links named them key--id), as (page index, height from the top)."""
     url_of = {part.key: part.url for part in parts if part.url is not None}
     found: dict[str, tuple[int, float]] = {}
     for laid, _, position in _placed(results, groups, offset):
         for anchor, (page, top) in laid.anchors.items():
-            if anchor.startswith("part-"):                 # the part itself
+            if anchor.startswith("part-"):  # the part itself
                 url = url_of.get(anchor[5:])
-            else:                                          # a heading in it
+            else:  # a heading in it
                 key, _, name = anchor.partition("--")
                 url = f"{url_of[key]}#{name}" if name and key in url_of else None
             if url is not None:
@@ -260,19 +284,26 @@ def _links_inside(writer, site_url: str, targets: dict[str, tuple[int, float]]) 
             annotation = annotation.get_object()
             action = annotation.get("/A")
             uri = str(action.get_object().get("/URI", "")) if action is not None else ""
-            target = targets.get(unquote(uri[len(site_url):])) if uri.startswith(site_url) else None
+            target = targets.get(unquote(uri[len(site_url) :])) if uri.startswith(site_url) else None
             if target is None:
                 continue
             index, top = target
             height = float(writer.pages[index].mediabox.height)
-            annotation[NameObject("/Dest")] = ArrayObject([writer.pages[index].indirect_reference, NameObject("/XYZ"),
-                                                           NullObject(), FloatObject(height - top), NullObject()])
+            annotation[NameObject("/Dest")] = ArrayObject(
+                [
+                    writer.pages[index].indirect_reference,
+                    NameObject("/XYZ"),
+                    NullObject(),
+                    FloatObject(height - top),
+                    NullObject(),
+                ]
+            )
             del annotation["/A"]
 
 
 # (the @page margin, the page number's distance below the text): the number goes in the bottom-right margin box
-EDITION_MARGIN = ("18mm 14mm 22mm 22mm", "3mm")   # edition.css
-KIT_MARGIN = ("16mm 12mm 26mm 22mm", "2mm")       # a printed page of the site's (print.css)
+EDITION_MARGIN = ("18mm 14mm 22mm 22mm", "3mm")  # edition.css
+KIT_MARGIN = ("16mm 12mm 26mm 22mm", "2mm")  # a printed page of the site's (print.css)
 
 
 def _labels(labels: list[str], margin: tuple[str, str]) -> bytes:
@@ -281,9 +312,11 @@ def _labels(labels: list[str], margin: tuple[str, str]) -> bytes:
 
     body = "".join(f'<div data-n="{_escape(label)}"></div>' for label in labels)
     margin, padding = margin
-    style = (f'@page {{ size: A4; margin: {margin}; @bottom-right {{ content: string(number); font-size: 8pt; '
-             f'vertical-align: top; padding-top: {padding}; font-family: "Noto Sans CJK SC", sans-serif; }} }} '
-             'div { string-set: number attr(data-n); break-after: page; } div:last-child { break-after: auto; }')
+    style = (
+        f"@page {{ size: A4; margin: {margin}; @bottom-right {{ content: string(number); font-size: 8pt; "
+        f'vertical-align: top; padding-top: {padding}; font-family: "Noto Sans CJK SC", sans-serif; }} }} '
+        "div { string-set: number attr(data-n); break-after: page; } div:last-child { break-after: auto; }"
+    )
     return HTML(string=_document(body, style)).render().write_pdf()
 
 
@@ -313,8 +346,9 @@ def _pdf_bytes(writer) -> bytes:
     return buffer.getvalue()
 
 
-def _extract(results, offset: int, starts: dict[str, int], keys: list[str], following: int, target: Path,
-             metadata: dict) -> Written:
+def _extract(
+    results, offset: int, starts: dict[str, int], keys: list[str], following: int, target: Path, metadata: dict
+) -> Written:
     """Pages of some consecutive parts of the edition, as laid out for it (before its page numbers were stamped),
     as a PDF of their own in which each part is numbered on its own: Annex 1 as 打印全部表格."""
     from pypdf import PdfReader, PdfWriter
@@ -336,20 +370,39 @@ def _extract(results, offset: int, starts: dict[str, int], keys: list[str], foll
     data = _pdf_bytes(writer)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    return Written(target, len(pages), hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started,
-                   dict(zip(keys, relative)))
+    return Written(
+        target,
+        len(pages),
+        hashlib.sha256(data).hexdigest(),
+        len(data),
+        time.monotonic() - started,
+        dict(zip(keys, relative)),
+    )
 
 
-def write(edition: Edition, target: Path, base_url: str, workers: int | None = None, log=lambda line: None,
-          extract: tuple[Path, list[str], dict] | None = None,
-          shared: ProcessPoolExecutor | None = None) -> tuple[Written, Written | None]:
+def write(
+    edition: Edition,
+    target: Path,
+    base_url: str,
+    workers: int | None = None,
+    log=lambda line: None,
+    extract: tuple[Path, list[str], dict] | None = None,
+    shared: ProcessPoolExecutor | None = None,
+) -> tuple[Written, Written | None]:
     """The edition as one PDF at target; and, with extract (target, part keys, metadata), those parts' pages as a
     PDF of their own, each part numbered on its own."""
     return start(edition, target, base_url, workers, log, extract, shared)()
 
 
-def start(edition: Edition, target: Path, base_url: str, workers: int | None = None, log=lambda line: None,
-          extract: tuple[Path, list[str], dict] | None = None, shared: ProcessPoolExecutor | None = None):
+def start(
+    edition: Edition,
+    target: Path,
+    base_url: str,
+    workers: int | None = None,
+    log=lambda line: None,
+    extract: tuple[Path, list[str], dict] | None = None,
+    shared: ProcessPoolExecutor | None = None,
+):
     """write(), begun: the body's batches are handed to the workers; the returned function makes the rest (cover,
     contents, page numbers, Annex 1 on its own) and returns what write() returns."""
     from pypdf import PdfReader, PdfWriter
@@ -360,8 +413,10 @@ def start(edition: Edition, target: Path, base_url: str, workers: int | None = N
     wait, groups = _lay_out(edition.parts, css, base_url, workers, shared=shared)
 
     def contents(starts: dict[str, int] | None) -> str:
-        entries = "".join(f'<li class="level-{p.level}" data-page="{starts[p.key] if starts else 999}">'
-                          f'{_escape(p.title)}</li>' for p in edition.parts)
+        entries = "".join(
+            f'<li class="level-{p.level}" data-page="{starts[p.key] if starts else 999}">{_escape(p.title)}</li>'
+            for p in edition.parts
+        )
         return f'<section class="part toc"><h1 class="part-title">目录</h1><ol>{entries}</ol></section>'
 
     def finish() -> tuple[Written, Written | None]:
@@ -380,8 +435,11 @@ def start(edition: Edition, target: Path, base_url: str, workers: int | None = N
         for pdf in [front_pdf.write_pdf(), toc_pdf.write_pdf()] + [laid.pdf for laid in results]:
             writer.append(PdfReader(io.BytesIO(pdf)))
         if edition.site_url:
-            _links_inside(writer, edition.site_url, _targets(edition.parts, results, groups,
-                                                             len(front_pdf.pages) + len(toc_pdf.pages)))
+            _links_inside(
+                writer,
+                edition.site_url,
+                _targets(edition.parts, results, groups, len(front_pdf.pages) + len(toc_pdf.pages)),
+            )
         _stamp(writer, [f"第 {n} 页 共 {total} 页" for n in range(1, total + 1)], EDITION_MARGIN)
         for part in edition.parts:
             if part.level == 1:
@@ -390,15 +448,18 @@ def start(edition: Edition, target: Path, base_url: str, workers: int | None = N
         data = _pdf_bytes(writer)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        written = Written(target, total, hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started, starts)
+        written = Written(
+            target, total, hashlib.sha256(data).hexdigest(), len(data), time.monotonic() - started, starts
+        )
         extracted = None
         if extract:
             path, keys, metadata = extract
             order = [part.key for part in edition.parts]
             last = order.index(keys[-1])
             following = starts[order[last + 1]] if last + 1 < len(order) else total + 1
-            extracted = _extract(results, len(front_pdf.pages) + len(toc_pdf.pages), starts, keys, following, path,
-                                 metadata)
+            extracted = _extract(
+                results, len(front_pdf.pages) + len(toc_pdf.pages), starts, keys, following, path, metadata
+            )
         return written, extracted
 
     return finish
@@ -409,7 +470,7 @@ class Document:
     """One document of a print job that is numbered on its own (第 X 页 共 Y 页 of its own sheets)."""
 
     key: str
-    title: str        # the header's name of it: REC-05 阅读确认签名表, 第二章 服务 修订对照
+    title: str  # the header's name of it: REC-05 阅读确认签名表, 第二章 服务 修订对照
     html: str
 
 
@@ -418,9 +479,20 @@ def write_documents(documents: list[Document], target: Path, base_url: str, **op
     return start_documents(documents, target, base_url, **options)()
 
 
-def start_documents(documents: list[Document], target: Path, base_url: str, *, revision_title: str, effective: str,
-                    check_url: str, site_url: str = "", metadata: dict | None = None, workers: int | None = None,
-                    log=lambda line: None, shared: ProcessPoolExecutor | None = None):
+def start_documents(
+    documents: list[Document],
+    target: Path,
+    base_url: str,
+    *,
+    revision_title: str,
+    effective: str,
+    check_url: str,
+    site_url: str = "",
+    metadata: dict | None = None,
+    workers: int | None = None,
+    log=lambda line: None,
+    shared: ProcessPoolExecutor | None = None,
+):
     """Several documents in one PDF, each from a new sheet and numbered on its own, with the margins of a printed
     page of the site (paper.page_style: the document's name in the header, the revision, dates, uncontrolled-copy
     line, the QR code of check_url). Laid out together (one set of embedded fonts, in parallel as the edition is),
@@ -431,11 +503,20 @@ def start_documents(documents: list[Document], target: Path, base_url: str, *, r
     from . import paper
 
     started = time.monotonic()
-    css = (CSS_FILE.read_text(encoding="utf-8") + KIT_CSS_FILE.read_text(encoding="utf-8")
-           + paper.page_style("", revision_title, effective, check_url, qr="png")
-           + "@page { @top-left { content: string(document); } @bottom-right { content: none; } }")
-    parts = [Part(d.key, d.title, for_paper(d.html, d.key, site_url=site_url, forms=True, widths=False) if site_url
-                  else d.html) for d in documents]
+    css = (
+        CSS_FILE.read_text(encoding="utf-8")
+        + KIT_CSS_FILE.read_text(encoding="utf-8")
+        + paper.page_style("", revision_title, effective, check_url, qr="png")
+        + "@page { @top-left { content: string(document); } @bottom-right { content: none; } }"
+    )
+    parts = [
+        Part(
+            d.key,
+            d.title,
+            for_paper(d.html, d.key, site_url=site_url, forms=True, widths=False) if site_url else d.html,
+        )
+        for d in documents
+    ]
     wait, groups = _lay_out(parts, css, base_url, workers, lambda p: f' data-title="{_escape(p.title)}"', shared)
 
     def finish() -> Written:

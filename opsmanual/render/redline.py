@@ -5,6 +5,7 @@ on paper and in Chinese: 〔删：…〕 struck through in a dashed box, 〔增�
 Words are Chinese words (jieba, with the manual's dictionary), so "第二次" → "第三次" is one word replaced,
 not "第~~二~~三次".
 """
+
 from __future__ import annotations
 
 import difflib
@@ -57,11 +58,15 @@ def marked(segments: list[Segment]) -> str:
     for segment in segments:
         text = escape(segment.text)
         if segment.kind == "removed":
-            out.append(f'<del class="manual-del"><span class="manual-mark" aria-hidden="true">〔删：</span>{text}'
-                       f'<span class="manual-mark" aria-hidden="true">〕</span></del>')
+            out.append(
+                f'<del class="manual-del"><span class="manual-mark" aria-hidden="true">〔删：</span>{text}'
+                f'<span class="manual-mark" aria-hidden="true">〕</span></del>'
+            )
         elif segment.kind == "added":
-            out.append(f'<ins class="manual-ins"><span class="manual-mark" aria-hidden="true">〔增：</span>{text}'
-                       f'<span class="manual-mark" aria-hidden="true">〕</span></ins>')
+            out.append(
+                f'<ins class="manual-ins"><span class="manual-mark" aria-hidden="true">〔增：</span>{text}'
+                f'<span class="manual-mark" aria-hidden="true">〕</span></ins>'
+            )
         else:
             out.append(str(text))
     return "".join(out)
@@ -71,8 +76,18 @@ def whole(kind: str, text: str) -> str:
     return marked([Segment(kind, text)])
 
 
-KIND_NAMES = {"heading": "标题", "paragraph": "段落", "item": "列表项", "row": "表格行", "term": "术语",
-              "definition": "释义", "code": "代码", "diagram": "流程图", "caption": "图表标题", "quote": "引文"}
+KIND_NAMES = {
+    "heading": "标题",
+    "paragraph": "段落",
+    "item": "列表项",
+    "row": "表格行",
+    "term": "术语",
+    "definition": "释义",
+    "code": "代码",
+    "diagram": "流程图",
+    "caption": "图表标题",
+    "quote": "引文",
+}
 
 
 def _cell_html(old: Block | None, new: Block | None, tag: str) -> str:
@@ -159,8 +174,12 @@ def render(diff) -> str:
     for number, operation in enumerate(diff.operations, 1):
         kind = {"insert": "新增", "delete": "删除", "replace": "修改"}[operation.tag]
         what = "、".join(dict.fromkeys(KIND_NAMES.get(b.kind, b.kind) for b in (operation.new or operation.old)))
-        where = f"<span class=\"manual-change__where\">位置：{escape(operation.heading)}</span>" if operation.heading else ""
-        parts.append(f'<div class="manual-change" data-change="{escape(operation.tag)}">'
-                     f'<p class="manual-change__head"><span class="manual-change__kind">{kind}{escape(what)}</span>{where}</p>'
-                     f"{render_operation(operation.tag, operation.old, operation.new)}</div>")
+        where = (
+            f'<span class="manual-change__where">位置：{escape(operation.heading)}</span>' if operation.heading else ""
+        )
+        parts.append(
+            f'<div class="manual-change" data-change="{escape(operation.tag)}">'
+            f'<p class="manual-change__head"><span class="manual-change__kind">{kind}{escape(what)}</span>{where}</p>'
+            f"{render_operation(operation.tag, operation.old, operation.new)}</div>"
+        )
     return "".join(parts)

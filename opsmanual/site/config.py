@@ -3,13 +3,19 @@
 The project model (opsmanual.project) reads them from mkdocs.yml through this class, so the CLI, the plugin,
 publishing and the link check agree on every path and name.
 """
+
 from __future__ import annotations
 
 from mkdocs.config import config_options as option
 from mkdocs.config.base import Config
 
 #: The environment variables that set an option when it is not set in mkdocs.yml (Project.from_config).
-ENVIRONMENT = {"version": "MANUAL_VERSION", "publish_as": "MANUAL_PUBLISH_AS", "draft": "MANUAL_DRAFT", "pdf": "MANUAL_PDF"}
+ENVIRONMENT = {
+    "version": "MANUAL_VERSION",
+    "publish_as": "MANUAL_PUBLISH_AS",
+    "draft": "MANUAL_DRAFT",
+    "pdf": "MANUAL_PDF",
+}
 
 
 class ManualConfig(Config):

@@ -1,5 +1,6 @@
 """The controlled edition of the revision a build makes: which pages go into it, in which order, with what cover
 (opsmanual.render.pdf lays it out). The plugin collects every page's finished content; this module assembles it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,14 @@ def forms_file_name(version) -> str:
     return f"forms/{forms_pdf_name(version)}"
 
 
-def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Renderer, titles: dict[str, str],
-          urls: dict[str, str], site_url: str) -> list[pdf.Part]:
+def parts(
+    nav_pages: list[str],
+    contents: dict[str, str],
+    forms_renderer: Renderer,
+    titles: dict[str, str],
+    urls: dict[str, str],
+    site_url: str,
+) -> list[pdf.Part]:
     """The chapters in the order of the navigation, Annex 1 with each form from a new page, the glossary last;
     their links lead to site_url, the revision's home (forms_renderer makes URLs relative to it), or, where the
     edition holds what they lead to, inside the PDF."""
@@ -47,8 +54,15 @@ def parts(nav_pages: list[str], contents: dict[str, str], forms_renderer: Render
             for form in forms_renderer.forms:
                 key = f"form-{form.slug}"
                 html = forms_renderer.form(form.code, heading_level=1, link_title=False)
-                found.append(pdf.Part(key=key, title=f"{form.code} {form.title}", level=2, url=urls.get(form.url),
-                                      html=pdf.for_paper(html, key, site_url=site_url, forms=True)))
+                found.append(
+                    pdf.Part(
+                        key=key,
+                        title=f"{form.code} {form.title}",
+                        level=2,
+                        url=urls.get(form.url),
+                        html=pdf.for_paper(html, key, site_url=site_url, forms=True),
+                    )
+                )
     if glossary:
         found.append(glossary)
     return found
@@ -63,18 +77,49 @@ def start(edition, nav_pages, contents, titles, urls, renderer: Renderer, site_d
     check = paper.check_url(site_url, revision.version)
     home = paper.revision_home(site_url, revision.version)
     company = edition.facts.variables().get("company", {})
-    front = pdf.cover({
-        "title": "办事处营运手册", "company_name": str(company.get("name", "")), "revision": revision,
-        "previous": register.previous(revision), "register": register, "check_url": check,
-        "qr": paper.qr_data_uri(check),
-    })
-    document = pdf.Edition(title="办事处营运手册", revision_title=revision.title, effective=revision.effective.isoformat(),
-                           front=[front], parts=parts(nav_pages, contents, renderer, titles, urls, home), site_url=home,
-                           metadata={"/Author": str(company.get("name", "")), "/Subject": f"{revision.title}（{revision.version}）",
-                                     "/Keywords": f"受控版本 {revision.notice or revision.kind} {revision.effective.isoformat()} 起生效"})
+    front = pdf.cover(
+        {
+            "title": "办事处营运手册",
+            "company_name": str(company.get("name", "")),
+            "revision": revision,
+            "previous": register.previous(revision),
+            "register": register,
+            "check_url": check,
+            "qr": paper.qr_data_uri(check),
+        }
+    )
+    document = pdf.Edition(
+        title="办事处营运手册",
+        revision_title=revision.title,
+        effective=revision.effective.isoformat(),
+        front=[front],
+        parts=parts(nav_pages, contents, renderer, titles, urls, home),
+        site_url=home,
+        metadata={
+            "/Author": str(company.get("name", "")),
+            "/Subject": f"{revision.title}（{revision.version}）",
+            "/Keywords": f"受控版本 {revision.notice or revision.kind} {revision.effective.isoformat()} 起生效",
+        },
+    )
     forms = [part for part in document.parts if part.key.startswith("form-")]
-    extract = (site_dir / forms_file_name(revision.version), [part.key for part in forms],
-               {"titles": {part.key: part.title for part in forms}, "/Title": f"办事处营运手册 {revision.title} 附件一 表格汇编",
-                "/Subject": f"{revision.title}（{revision.version}）全部表格，每张表单独编页"}) if forms else None
-    return pdf.start(document, site_dir / file_name(revision.version), base_url=str(site_dir) + "/", log=log,
-                     extract=extract, shared=shared)
+    extract = (
+        (
+            site_dir / forms_file_name(revision.version),
+            [part.key for part in forms],
+            {
+                "titles": {part.key: part.title for part in forms},
+                "/Title": f"办事处营运手册 {revision.title} 附件一 表格汇编",
+                "/Subject": f"{revision.title}（{revision.version}）全部表格，每张表单独编页",
+            },
+        )
+        if forms
+        else None
+    )
+    return pdf.start(
+        document,
+        site_dir / file_name(revision.version),
+        base_url=str(site_dir) + "/",
+        log=log,
+        extract=extract,
+        shared=shared,
+    )

@@ -1,5 +1,6 @@
 """Links for the renderer inside an mkdocs build: URLs of the build's pages relative to the page being rendered,
 and of other published versions beside this one (mike's layout: one folder per version under the site root)."""
+
 from __future__ import annotations
 
 from mkdocs.structure.files import Files

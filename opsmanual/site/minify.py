@@ -1,4 +1,5 @@
 """Lighter pages: the finished HTML minified (minify-html), and mermaid loaded only where a diagram is."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,14 @@ from .theme import MERMAID_CDN
 def minify_page(html: str) -> str:
     """The page without the indentation and optional markup of the theme's templates. Scripts and styles are
     left as they are; what a reader sees (and the search index, made before this) is the same."""
-    return minify_html.minify(html, keep_closing_tags=True, keep_html_and_head_opening_tags=True,
-                              minify_css=False, minify_js=False, keep_comments=False)
+    return minify_html.minify(
+        html,
+        keep_closing_tags=True,
+        keep_html_and_head_opening_tags=True,
+        minify_css=False,
+        minify_js=False,
+        keep_comments=False,
+    )
 
 
 def lazy_mermaid(config) -> str | None:

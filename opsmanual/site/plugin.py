@@ -5,6 +5,7 @@ plugin the facts and the macros; on_files adds the generated pages (opsmanual.si
 HTML from the renderer (opsmanual.render), change bars, and what the theme shows about their revision;
 the finished site is lightened (search index, theme indentation) and kept free of foreign URLs.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,12 +54,12 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.files: Files | None = None
         self.generated: dict[str, pages.GeneratedPage] = {}
         self.transport = Transport()
-        self.page = None                      # the page being rendered (for the macros)
-        self.render_cache: dict = {}          # HTML rendered once per build (Renderer.shared)
+        self.page = None  # the page being rendered (for the macros)
+        self.render_cache: dict = {}  # HTML rendered once per build (Renderer.shared)
         self.mermaid: str | None = None
-        self.contents: dict[str, str] = {}     # every page's finished content, for the PDF edition
+        self.contents: dict[str, str] = {}  # every page's finished content, for the PDF edition
         self.titles: dict[str, str] = {}
-        self.urls: dict[str, str] = {}         # every page's URL, relative to the site's home
+        self.urls: dict[str, str] = {}  # every page's URL, relative to the site's home
         self.nav_pages: list[str] = []
 
     # -- the data ------------------------------------------------------------------------------------
@@ -69,8 +70,9 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         project = Project.from_config(config, self.config)
         draft = project.draft or self.serving
         try:
-            edition = open_edition(project, SnapshotContent(project.markdown_extensions, project.mdx_configs),
-                                   today(), draft=draft)
+            edition = open_edition(
+                project, SnapshotContent(project.markdown_extensions, project.mdx_configs), today(), draft=draft
+            )
         except DataInvalid as exc:
             raise PluginError("手册的数据有误：\n" + "\n".join(f"  {e}" for e in exc.errors)) from None
         except ManualError as exc:
@@ -82,7 +84,9 @@ class ManualPlugin(BasePlugin[ManualConfig]):
                 for problem in edition.problems:
                     log.info(problem)
             else:
-                raise PluginError("文件控制检查未通过，本次构建不能发布：\n" + "\n".join(f"  {p}" for p in edition.problems))
+                raise PluginError(
+                    "文件控制检查未通过，本次构建不能发布：\n" + "\n".join(f"  {p}" for p in edition.problems)
+                )
         self.project, self.edition = project, edition
         self.site_url = config.site_url or ""
         self.diagrams = Diagrams(project.root / DIAGRAMS)
@@ -118,6 +122,7 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         def macro(*args, **kwargs):
             result = getattr(self.renderer(), name)(*args, **kwargs)
             return result if name == "form_link" else self.transport.defer(result)
+
         macro.__name__ = name
         macro.__doc__ = getattr(Renderer, name).__doc__
         return macro
@@ -127,10 +132,18 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         page = None if home else page or self.page
         edition = self.edition
         links = PageLinks(self.files, page.url if page else "", page.file.src_uri if page else "")
-        return Renderer(forms=edition.forms, variables=edition.facts.variables(), revision=edition.revision,
-                        links=links, draft=edition.draft, edition=edition,
-                        cache=self.render_cache, embedded=edition.snapshot.embedded, site_url=self.site_url,
-                        pdf=self.project.pdf)
+        return Renderer(
+            forms=edition.forms,
+            variables=edition.facts.variables(),
+            revision=edition.revision,
+            links=links,
+            draft=edition.draft,
+            edition=edition,
+            cache=self.render_cache,
+            embedded=edition.snapshot.embedded,
+            site_url=self.site_url,
+            pdf=self.project.pdf,
+        )
 
     def on_env(self, env, *, config, files):
         """Material's templates compiled once, not in every build: Jinja's bytecode cache, kept in the user's
@@ -200,8 +213,10 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         self.urls[page.file.src_uri] = page.url
         missing = self.diagrams.missing(html_text)
         if missing and not self.edition.draft:
-            raise PluginError(f"{page.file.src_uri}: {len(missing)} 张流程图还没有生成 SVG（diagrams/）："
-                              f"运行 ./manual diagrams，再提交 diagrams/ 中的新文件")
+            raise PluginError(
+                f"{page.file.src_uri}: {len(missing)} 张流程图还没有生成 SVG（diagrams/）："
+                f"运行 ./manual diagrams，再提交 diagrams/ 中的新文件"
+            )
         return html_text
 
     def changes_url(self, subject: str | None) -> str:
@@ -259,7 +274,9 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         edition = self.edition
         title = page.meta.get("title") or page.title or ""
         url = paper.check_url(config_url(self.site_url, self.project), edition.revision.version, page.url)
-        return paper.page_style(str(title), edition.revision.title, edition.revision.effective.isoformat(), url, edition.draft)
+        return paper.page_style(
+            str(title), edition.revision.title, edition.revision.effective.isoformat(), url, edition.draft
+        )
 
     @event_priority(-100)  # the finished page, after the other plugins
     def on_post_page(self, output, *, page, config):
@@ -281,22 +298,41 @@ class ManualPlugin(BasePlugin[ManualConfig]):
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config):
         site = Path(config.site_dir)
-        info = {"version": str(self.edition.revision.version), "title": self.edition.revision.title,
-                "effective": self.edition.revision.effective.isoformat(), "changed": self.changed_urls(),
-                "warnings": self.edition.warnings}
+        info = {
+            "version": str(self.edition.revision.version),
+            "title": self.edition.revision.title,
+            "effective": self.edition.revision.effective.isoformat(),
+            "changed": self.changed_urls(),
+            "warnings": self.edition.warnings,
+        }
         if self.project.pdf:
             at_home = self.renderer(home=True)  # the PDFs' links are made absolute from the revision's home
-            with pdf.pool() as shared:          # the kit is laid out while the edition is being finished
-                finish_edition = edition_pdf.start(self.edition, self.nav_pages, self.contents, self.titles,
-                                                   self.urls, at_home, site, self.site_url, log.info, shared)
+            with pdf.pool() as shared:  # the kit is laid out while the edition is being finished
+                finish_edition = edition_pdf.start(
+                    self.edition,
+                    self.nav_pages,
+                    self.contents,
+                    self.titles,
+                    self.urls,
+                    at_home,
+                    site,
+                    self.site_url,
+                    log.info,
+                    shared,
+                )
                 finish_kit = kit_pdf.start(self.edition, at_home, site, self.site_url, log.info, shared)
                 written, forms = finish_edition()
                 kit = finish_kit()
             for kind, made in (("pdf", written), ("forms", forms), ("kit", kit)):
                 if made is not None:
-                    info[kind] = {"path": made.path.relative_to(site).as_posix(), "sha256": made.sha256,
-                                  "pages": made.pages, "bytes": made.size, "seconds": round(made.seconds, 1),
-                                  "starts": made.starts}
+                    info[kind] = {
+                        "path": made.path.relative_to(site).as_posix(),
+                        "sha256": made.sha256,
+                        "pages": made.pages,
+                        "bytes": made.size,
+                        "seconds": round(made.seconds, 1),
+                        "starts": made.starts,
+                    }
         (site / "manual-build.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         theme.rewrite_bundles(site, self.mermaid)
         search.compact_search_index(site / "search" / "search_index.json")

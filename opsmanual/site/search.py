@@ -1,6 +1,7 @@
 """The search index, Material's with less work: pages divided into sections from lxml's tree instead of
 html.parser's stream of tags (sections()), without a form's inputs, print rules or a diagram's SVG; jieba's
 segmentation kept for the build; the index written as UTF-8 without runs of blanks."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,9 @@ def compact_search_index(path: Path) -> None:
         text = doc.get("text")
         if isinstance(text, str) and "  " in text:
             parts = KEEP_SPACES.split(text)
-            doc["text"] = "".join(part if i % 3 == 1 else SPACE_RUN.sub(" ", part)
-                                  for i, part in enumerate(parts) if i % 3 != 2)
+            doc["text"] = "".join(
+                part if i % 3 == 1 else SPACE_RUN.sub(" ", part) for i, part in enumerate(parts) if i % 3 != 2
+            )
     compact = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(compact) < len(raw):
         path.write_bytes(compact)
@@ -109,10 +111,11 @@ def lighten(root) -> None:
 # (material/plugins/search/plugin.py), applied to a tree instead of a stream of tags. The two are compared page
 # by page on the real manual and the benchmark's corpus (tests/test_search.py).
 HEADINGS = frozenset(f"h{level}" for level in range(1, 7))
-KEPT = frozenset(("p", "code", "pre", "li", "ol", "ul", "sub", "sup"))      # Material's Parser.keep
-SKIPPED = frozenset(("object", "script", "style"))                          # Material's Parser.skip
-VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-                  "track", "wbr"))                                          # Material's void
+KEPT = frozenset(("p", "code", "pre", "li", "ol", "ul", "sub", "sup"))  # Material's Parser.keep
+SKIPPED = frozenset(("object", "script", "style"))  # Material's Parser.skip
+VOID = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr")
+)  # Material's void
 
 
 def sections(html_text: str) -> list:
@@ -131,9 +134,9 @@ class _Sections:
         self.Element, self.Section = Element, Section
         self.data: list = []
         self.section = None
-        self.stack: list[str] = []   # the open elements' tags (Material's Parser.context)
-        self.skipping = 0            # open elements whose words are not indexed
-        self.permalink = 0           # open <a class="headerlink">
+        self.stack: list[str] = []  # the open elements' tags (Material's Parser.context)
+        self.skipping = 0  # open elements whose words are not indexed
+        self.permalink = 0  # open <a class="headerlink">
         self.text(root.text)
         for child in root:
             self.element(child)
@@ -196,7 +199,7 @@ class _Sections:
             words = self.words()
             opened = f"<{tag}>"
             index = words.index(opened) if opened in words else len(words)
-            if all(word.isspace() for word in words[index + 1:]):
+            if all(word.isspace() for word in words[index + 1 :]):
                 del words[index:]  # an empty element is left out
             else:
                 words.append(f"</{tag}>")

@@ -2,6 +2,7 @@
 overrides/. Each borrowing is checked, so an upgrade of Material that moves them fails loudly
 (tests/test_theme.py), not silently (mermaid would come back on every page, a CDN would be asked).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,12 @@ QUERY_SEPARATOR = re.compile(r"lunr\.tokenizer\.separator=new RegExp\((\w)\.sepa
 
 
 def rewrite_search_worker(text: str) -> str:
-    text = QUERY_SEPARATOR.sub(lambda m: f"lunr.tokenizer.separator=lunr.QueryLexer.termSeparator=new RegExp({m.group(1)}.separator)", text)
-    text = SEGMENT_WORD_LOOP.sub(lambda m: m.group(0).replace(f"{m.group(1)}<{m.group(3)}.length", f"{m.group(1)}<={m.group(3)}.length", 1), text)
+    text = QUERY_SEPARATOR.sub(
+        lambda m: f"lunr.tokenizer.separator=lunr.QueryLexer.termSeparator=new RegExp({m.group(1)}.separator)", text
+    )
+    text = SEGMENT_WORD_LOOP.sub(
+        lambda m: m.group(0).replace(f"{m.group(1)}<{m.group(3)}.length", f"{m.group(1)}<={m.group(3)}.length", 1), text
+    )
     return SEGMENT_CONTINUE.sub(lambda m: f"{m.group(1)}[{m.group(2)}]&&{m.group(2)}<{m.group(3)}.length&&", text)
 
 

@@ -5,6 +5,7 @@ twice in pure Python (md_in_html's block parser, and mkdocs' scan of the source 
 20-item checklist spent more time there than on all its Markdown. put_back() restores the HTML where the
 placeholder stands and returns the ids it brings, which the page registers as anchors, as mkdocs would have.
 """
+
 from __future__ import annotations
 
 import html
