@@ -99,3 +99,47 @@ def test_the_index_titles_are_the_headings_words(real_site):
     assert docs and not [doc["title"] for doc in docs if "¶" in doc["title"]]
     complaints = [doc["title"] for doc in docs if doc["location"] == "02-service/#客户投诉处理"]
     assert [title.replace("\u200b", "") for title in complaints] == ["客户投诉处理"]
+
+
+class Page:
+    """What the search index reads of an mkdocs page."""
+
+    def __init__(self, content: str):
+        from mkdocs.structure.toc import AnchorLink
+
+        self.content, self.meta, self.url, self.title = content, {"tags": ["服务"]}, "02-service/", "第二章 服务"
+        self.toc = [AnchorLink("第一节", "x", 2)]
+
+
+PAGE = "".join(CASES.values()) + '<h2 id="投诉">客户投诉处理</h2><p>接到投诉后，值班人员登记并回访客户。</p>'
+
+
+def our_entries(content: str) -> list[dict]:
+    from opsmanual.site.search import _index_class
+
+    index = _index_class()()
+    index.segmenter = "test"
+    index.add_entry_from_context(Page(content))
+    return index.entries
+
+
+def test_the_index_is_materials_and_reads_a_page_from_the_cache_while_its_content_is_the_same(tmp_path, monkeypatch):
+    from material.plugins.search.plugin import SearchIndex
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    root = parse(PAGE)
+    lighten(root)
+    materials_index = SearchIndex()
+    materials_index.add_entry_from_context(Page(as_xml(root)))
+    expected = materials_index.entries
+    assert (
+        "\u200b投诉\u200b" in json.dumps(expected, ensure_ascii=False)
+        and expected[0]["title"] == "第二章\u200b \u200b服务"
+    )
+    assert our_entries(PAGE) == expected  # segmented and stored
+    stored = list((tmp_path / "opsmanual" / "search").glob("*.json"))
+    assert len(stored) == 1
+    assert our_entries(PAGE) == expected  # read back
+    stored[0].write_text(stored[0].read_text(encoding="utf-8").replace("回访", "（缓存）"), encoding="utf-8")
+    assert "（缓存）" in json.dumps(our_entries(PAGE), ensure_ascii=False)  # it is the cache that is read
+    assert "（缓存）" not in json.dumps(our_entries(PAGE + "<p>改了</p>"), ensure_ascii=False)  # new content, new key

@@ -4,6 +4,7 @@ segmentation kept for the build; the index written as UTF-8 without runs of blan
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -225,22 +226,74 @@ def _excluded(attributes) -> bool:
 
 
 def install_index(config) -> None:
-    """Material's search plugin indexes pages with sections() instead of its own parser."""
+    """Material's search plugin indexes pages with sections() instead of its own parser, and keeps each page's
+    segmented sections in the cache folder (opsmanual.cache): jieba, the slowest part of an index, runs only on a
+    page whose content, or whose dictionaries, changed since any build on this machine."""
     plugin = config.plugins.get("material/search") or config.plugins.get("search")
     index = getattr(plugin, "search_index", None)
     if index is not None:
-        plugin.search_index = _index_class()(**index.config)
+        manual_index = _index_class()(**index.config)
+        manual_index.segmenter = segmenter(plugin.config)
+        plugin.search_index = manual_index
+
+
+def segmenter(options) -> str:
+    """What a page's segmented words depend on besides its content: this code, Material's, jieba and its
+    dictionaries (the digest of their bytes)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for package in ("mkdocs-material", "jieba"):
+        try:
+            digest.update(f"{package} {version(package)}\0".encode())
+        except Exception:  # noqa: BLE001 (not installed: its absence is part of the key)
+            digest.update(f"{package} -\0".encode())
+    for name in ("jieba_dict", "jieba_dict_user"):
+        path = options.get(name)
+        if path and Path(path).is_file():
+            digest.update(Path(path).read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _index_class():
-    from material.plugins.search.plugin import SearchIndex
+    from material.plugins.search import plugin as material
 
-    class ManualSearchIndex(SearchIndex):
+    from .. import cache
+
+    class ManualSearchIndex(material.SearchIndex):
+        segmenter = ""
+
         def add_entry_from_context(self, page):
             if (page.meta.get("search") or {}).get("exclude"):
                 return
-            for section in sections(page.content or ""):
-                if not section.is_excluded():
-                    self.create_entry_for_section(section, page.toc, page.url, page)
+            content = page.content or ""
+            key = hashlib.sha256(f"{self.segmenter}\0{content}".encode()).hexdigest()
+            for section_id, title, text in cache.stored("search", key, lambda: self.segmented(content)):
+                section = material.Section(material.Element("hx"))
+                section.id = section_id
+                if title is None:  # Material's title of a section without one: the page's, segmented like one
+                    title = self.segment(str(page.meta.get("title", page.title)).strip())
+                section.title, section.text = [title], [text]
+                self.create_entry_for_section(section, page.toc, page.url, page)
+
+        def segmented(self, content: str) -> list:
+            """The page's sections that are searched: id, title (None: it has none) and text, segmented as
+            Material's create_entry_for_section segments them."""
+            return [
+                [
+                    section.id,
+                    self.segment("".join(section.title).strip()) if section.title else None,
+                    self.segment("".join(section.text).strip()),
+                ]
+                for section in sections(content)
+                if not section.is_excluded()
+            ]
+
+        def segment(self, text: str) -> str:
+            return material.SearchIndex._segment_chinese(self, text) if material.jieba else text
+
+        def _segment_chinese(self, data):  # create_entry_for_section gets words segmented already
+            return data
 
     return ManualSearchIndex
