@@ -71,6 +71,49 @@ def string_environment():
     return env
 
 
+def compiling_once(env) -> None:
+    """env.from_string (the macros plugin's, which compiles every page as a template) with the compiled code kept
+    in the cache folder, by the digest of the text and of the syntax it was compiled with."""
+    import hashlib
+
+    cached = bytecode_cache()
+    if cached is None or getattr(env.from_string, "compiled_once", False):
+        return
+    original = env.from_string
+    syntax = repr(
+        (
+            env.block_start_string,
+            env.block_end_string,
+            env.variable_start_string,
+            env.variable_end_string,
+            env.comment_start_string,
+            env.comment_end_string,
+            env.line_statement_prefix,
+            env.line_comment_prefix,
+            env.trim_blocks,
+            env.lstrip_blocks,
+            env.newline_sequence,
+            env.keep_trailing_newline,
+            env.optimized,
+            env.autoescape,
+            sorted(env.extensions),
+        )
+    )
+
+    def from_string(source, globals=None, template_class=None):
+        if not isinstance(source, str) or callable(env.autoescape):
+            return original(source, globals, template_class)
+        name = hashlib.sha256(f"{syntax}\0{source}".encode()).hexdigest()
+        bucket = cached.get_bucket(env, name, None, source)
+        if bucket.code is None:
+            bucket.code = env.compile(source)  # as Environment.from_string compiles it
+            cached.set_bucket(bucket)
+        return (template_class or env.template_class).from_code(env, bucket.code, env.make_globals(globals), None)
+
+    from_string.compiled_once = True
+    env.from_string = from_string
+
+
 def template(text: str):
     return string_environment().template_for(text)
 

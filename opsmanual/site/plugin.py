@@ -111,12 +111,15 @@ class ManualPlugin(BasePlugin[ManualConfig]):
             macros.register_macros({name: self._macro(name) for name in MACROS})
         return config
 
-    @event_priority(-100)  # after the search plugin has made its index
-    def _search_config(self, config):
+    @event_priority(-100)  # after the search plugin has made its index and the macros plugin its environment
+    def _after_config(self, config):
         search.install_index(config)
+        macros = config.plugins.get("macros")
+        if macros is not None:
+            cache.compiling_once(macros.env)
         return config
 
-    on_config = CombinedEvent(_config, _search_config)
+    on_config = CombinedEvent(_config, _after_config)
 
     def _macro(self, name: str):
         def macro(*args, **kwargs):
