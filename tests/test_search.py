@@ -5,6 +5,8 @@ on the cases its rules are about."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from html import escape
 
 import pytest
@@ -12,6 +14,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from material.plugins.search.plugin import Parser
 
+from conftest import ROOT
 from opsmanual.render.blocks import parse, serialize
 from opsmanual.site.search import lighten, sections
 
@@ -143,3 +146,19 @@ def test_the_index_is_materials_and_reads_a_page_from_the_cache_while_its_conten
     stored[0].write_text(stored[0].read_text(encoding="utf-8").replace("回访", "（缓存）"), encoding="utf-8")
     assert "（缓存）" in json.dumps(our_entries(PAGE), ensure_ascii=False)  # it is the cache that is read
     assert "（缓存）" not in json.dumps(our_entries(PAGE + "<p>改了</p>"), ensure_ascii=False)  # new content, new key
+
+
+def test_the_dictionaries_are_loaded_at_the_first_cut_and_hold_for_it():
+    """Material's on_config names the user dictionary; jieba loads it (and its own, 0.8 s) only when a word is
+    cut, so a build whose pages' words are all in the cache folder does not load them, and a cut uses them."""
+    script = (
+        "import jieba\n"
+        "from opsmanual.site.search import memoize_jieba\n"
+        "memoize_jieba()\n"
+        "jieba.load_userdict('search-dictionary.txt')\n"  # as Material's on_config calls it
+        "print(jieba.dt.initialized)\n"
+        "print('|'.join(jieba.cut('营运手册的岗位规范检查表')))\n"
+        "print(jieba.dt.initialized)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.split("\n")[:3] == ["False", "营运手册|的|岗位规范检查表", "True"], result.stdout
