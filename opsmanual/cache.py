@@ -1,5 +1,5 @@
-"""Caches kept between builds: in the user's cache folder (~/.cache/opsmanual: compiled Jinja templates, jieba's
-word cuts, rendered blocks), and in the process (kept(): what `manual serve`'s rebuilds and the versions of one
+"""Caches kept between builds: in the user's cache folder (~/.cache/opsmanual: compiled Jinja templates, Material's
+and the pages' own; each page's segmented search words; rendered blocks), and in the process (kept(): what `manual serve`'s rebuilds and the versions of one
 publication would otherwise work out again). What they keep is a pure function of what they are keyed by (the
 content, by digest), so a stale entry cannot exist; losing one only costs time."""
 
