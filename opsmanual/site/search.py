@@ -1,6 +1,7 @@
 """The search index, Material's with less work: pages divided into sections from lxml's tree instead of
-html.parser's stream of tags (sections()), without a form's inputs, print rules or a diagram's SVG; jieba's
-segmentation kept for the build; the index written as UTF-8 without runs of blanks."""
+html.parser's stream of tags (sections()), without a form's inputs, print rules or a diagram's SVG; each page's
+segmented words kept in the cache folder, and jieba's dictionaries loaded only when a word must be cut; the index
+written as UTF-8 without runs of blanks."""
 
 from __future__ import annotations
 
@@ -258,12 +259,12 @@ def install_index(config) -> None:
 
 
 def segmenter(options) -> str:
-    """What a page's segmented words depend on besides its content: this code, Material's, jieba and its
-    dictionaries (the digest of their bytes)."""
+    """What a page's segmented words depend on besides its content: this code, Material's, lxml (which parses
+    the page), jieba and its dictionaries (the digest of their bytes)."""
     from importlib.metadata import version
 
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for package in ("mkdocs-material", "jieba"):
+    for package in ("mkdocs-material", "lxml", "jieba"):
         try:
             digest.update(f"{package} {version(package)}\0".encode())
         except Exception:  # noqa: BLE001 (not installed: its absence is part of the key)
