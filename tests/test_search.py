@@ -162,3 +162,18 @@ def test_the_dictionaries_are_loaded_at_the_first_cut_and_hold_for_it():
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.split("\n")[:3] == ["False", "营运手册|的|岗位规范检查表", "True"], result.stdout
+
+
+def test_the_cached_words_are_keyed_by_the_dictionaries(tmp_path):
+    """An editor's new word in search-dictionary.txt must segment the pages anew: the cache key changes with
+    the dictionaries' bytes (and with this code, Material's, lxml's and jieba's versions)."""
+    from opsmanual.site.search import segmenter
+
+    dictionary = tmp_path / "search-dictionary.txt"
+    dictionary.write_text("营运手册 100 n\n", encoding="utf-8")
+    before = segmenter({"jieba_dict_user": str(dictionary)})
+    assert segmenter({"jieba_dict_user": str(dictionary)}) == before
+    dictionary.write_text("营运手册 100 n\n借阅登记 100 n\n", encoding="utf-8")
+    assert segmenter({"jieba_dict_user": str(dictionary)}) != before
+    assert segmenter({"jieba_dict": str(dictionary)}) != segmenter({"jieba_dict_user": str(dictionary)})
+    assert segmenter({}) not in (before, segmenter({"jieba_dict_user": str(dictionary)}))
