@@ -45,23 +45,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this tree's opsmanual, not another install
 import bench_corpus as corpus
+import scratch
 
 ROOT = corpus.ROOT
 PY = sys.executable
-ENV = {k: v for k, v in os.environ.items() if k not in ("MANUAL_DRAFT", "MIKE_DOCS_VERSION")}
-# Publishing without the PDF edition (scripts/bench_publish.py measures it): the figures are of the site. The
-# builds and publications import this tree's opsmanual (PYTHONPATH), not the one installed in the venv.
-ENV.update(
-    {
-        "MANUAL_PUBLISH_PDF": "0",
-        "PYTHONPATH": str(ROOT),
-        "NO_MKDOCS_2_WARNING": "1",
-        "GIT_AUTHOR_NAME": "基准",
-        "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
-        "GIT_COMMITTER_NAME": "基准",
-        "GIT_COMMITTER_EMAIL": "bench@manual.invalid",
-    }
-)
+# Publishing without the PDF edition (scripts/bench_publish.py measures it): the figures are of the site.
+ENV = {**scratch.ENV, "MANUAL_PUBLISH_PDF": "0"}
 GZIP_LEVEL = 6  # deploy/nginx.conf: gzip_comp_level 6
 START = time.perf_counter()
 VARIANTS = ("stock-default", "stock-nav", "ours")

@@ -33,20 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import scratch
+
 TARGETS = {False: 15.0, True: 45.0}
 STEP = re.compile(r"^\[(\S+) (\d+)/(\d+)\] (.*)$")
-ENV = {k: v for k, v in os.environ.items() if k not in ("MANUAL_DRAFT", "MIKE_DOCS_VERSION")}
-ENV.update(
-    {
-        "NO_MKDOCS_2_WARNING": "1",
-        "PYTHONPATH": str(ROOT),
-        "GIT_AUTHOR_NAME": "基准",
-        "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
-        "GIT_COMMITTER_NAME": "基准",
-        "GIT_COMMITTER_EMAIL": "bench@manual.invalid",
-    }
-)
+ENV = scratch.ENV
 ENTRY = """  - version: "1.4"
     kind: 发文修订
     notice: 衡总运〔2026〕40号
@@ -76,16 +67,7 @@ def run(command: list[str], cwd: Path, env: dict | None = None) -> None:
 
 def prepare(work: Path) -> Path:
     """The history published once, then revision 1.4 written and committed: the repository to publish from."""
-    repo = work / "prepared"
-    repo.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(repo)], input=archive, check=True)
-    for command in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "commit", "-qm", "发布前的仓库"],
-    ):
-        run(command, repo)
+    repo = scratch.repository(work / "prepared", "发布前的仓库")
     log("publishing the history once (no PDF editions) …")
     started = time.perf_counter()
     result = subprocess.run(

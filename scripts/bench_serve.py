@@ -32,16 +32,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import scratch
+
+from opsmanual.render.diagrams import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = scratch.ROOT
 TARGET = 0.8
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def free_port() -> int:
@@ -107,21 +103,8 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="manual-bench-serve-"))
-    repo = work / "repo"
-    repo.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(repo)], input=archive, check=True)
-    env = {
-        **os.environ,
-        "NO_MKDOCS_2_WARNING": "1",
-        "PYTHONPATH": str(ROOT),
-        "GIT_AUTHOR_NAME": "基准",
-        "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
-        "GIT_COMMITTER_NAME": "基准",
-        "GIT_COMMITTER_EMAIL": "bench@manual.invalid",
-    }
-    for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "基准"]):
-        subprocess.run(command, cwd=repo, env=env, check=True)
+    repo = scratch.repository(work / "repo")
+    env = scratch.ENV
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with open(work / "serve.log", "w") as log:
@@ -144,7 +127,7 @@ def main() -> int:
             flush=True,
         )
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
             for kind, path, edit in KINDS:
                 page.goto(base + path)

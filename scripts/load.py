@@ -38,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+import scratch
+
 from servers import Nginx, fetch
 
 TARGET_RPS = 3000
@@ -131,22 +133,8 @@ def log(message: str) -> None:
 
 def publish_scratch(work: Path) -> Path:
     """HEAD of this repository published (without PDF editions) into work/repo; its gh-pages cloned to work/tree."""
-    repo, tree = work / "repo", work / "tree"
-    repo.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(repo)], input=archive, check=True)
-    env = {
-        **os.environ,
-        "MANUAL_PUBLISH_PDF": "0",
-        "NO_MKDOCS_2_WARNING": "1",
-        "PYTHONPATH": str(ROOT),
-        "GIT_AUTHOR_NAME": "基准",
-        "GIT_AUTHOR_EMAIL": "bench@manual.invalid",
-        "GIT_COMMITTER_NAME": "基准",
-        "GIT_COMMITTER_EMAIL": "bench@manual.invalid",
-    }
-    for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "基准"]):
-        subprocess.run(command, cwd=repo, env=env, check=True)
+    repo, tree = scratch.repository(work / "repo"), work / "tree"
+    env = {**scratch.ENV, "MANUAL_PUBLISH_PDF": "0"}
     log("publishing HEAD into a scratch repository (no PDF edition) …")
     started = time.perf_counter()
     result = subprocess.run(

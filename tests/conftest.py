@@ -23,19 +23,10 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from opsmanual.render.diagrams import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
-# Debian's Chromium, never a downloaded browser; the flags keep it from reaching for Google's hosts.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 PROJECT_FILES = (
     "docs",
     "checklists",

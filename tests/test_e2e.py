@@ -28,7 +28,8 @@ import pytest
 import yaml
 from playwright.sync_api import Page
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from conftest import ROOT
+from opsmanual.render.diagrams import CHROMIUM, CHROMIUM_ARGS
 from servers import Nginx, fetch
 
 pytestmark = pytest.mark.e2e

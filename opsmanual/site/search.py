@@ -9,8 +9,16 @@ import hashlib
 import json
 import logging
 import re
+from functools import cache
 from html import escape
+from importlib.metadata import version
 from pathlib import Path
+
+from lxml import etree
+from material.plugins.search import plugin as material
+
+from .. import cache as cache_folder
+from ..render.blocks import parse
 
 # How much a page's words weigh in the search, by the kind of page (Material reads "boost" and "exclude" from the
 # page's front matter): a question is answered by the chapter's procedure first, then by the form; the register
@@ -116,8 +124,6 @@ UNWRAPPED = ("label", "span")
 
 def lighten(root) -> None:
     """Drop from a page's tree (opsmanual.render.blocks.parse) what its search entries do not hold."""
-    from lxml import etree
-
     for element in root.iter("figure"):
         if "manual-diagram" in (element.get("class") or ""):
             label = element.get("aria-label") or ""
@@ -142,8 +148,6 @@ VOID = frozenset(
 
 def sections(html_text: str) -> list:
     """A page's content as Material's search sections (material.plugins.search.plugin.Section)."""
-    from ..render.blocks import parse
-
     root = parse(html_text)
     lighten(root)
     return _Sections(root).data
@@ -151,9 +155,6 @@ def sections(html_text: str) -> list:
 
 class _Sections:
     def __init__(self, root):
-        from material.plugins.search.plugin import Element, Section
-
-        self.Element, self.Section = Element, Section
         self.data: list = []
         self.section = None
         self.stack: list[str] = []  # the open elements' tags (Material's Parser.context)
@@ -165,7 +166,7 @@ class _Sections:
 
     def current(self):
         if self.section is None:
-            self.section = self.Section(self.Element("hx"))
+            self.section = material.Section(material.Element("hx"))
             self.data.append(self.section)
         return self.section
 
@@ -190,8 +191,8 @@ class _Sections:
         if tag in HEADINGS and "id" in attributes:
             depth = len(stack)
             if tag != "h1" and not self.data:
-                self.data.append(self.Section(self.Element("hx"), depth))
-            section = self.Section(self.Element(tag, dict(attributes)), depth)
+                self.data.append(material.Section(material.Element("hx"), depth))
+            section = material.Section(material.Element(tag, dict(attributes)), depth)
             if self.data:
                 section.id = attributes["id"]
             self.data.append(section)
@@ -261,8 +262,6 @@ def install_index(config) -> None:
 def segmenter(options) -> str:
     """What a page's segmented words depend on besides its content: this code, Material's, lxml (which parses
     the page), jieba and its dictionaries (the digest of their bytes)."""
-    from importlib.metadata import version
-
     digest = hashlib.sha256(Path(__file__).read_bytes())
     for package in ("mkdocs-material", "lxml", "jieba"):
         try:
@@ -277,11 +276,8 @@ def segmenter(options) -> str:
     return digest.hexdigest()
 
 
+@cache
 def _index_class():
-    from material.plugins.search import plugin as material
-
-    from .. import cache
-
     class ManualSearchIndex(material.SearchIndex):
         segmenter = ""
 
@@ -291,7 +287,9 @@ def _index_class():
             content = page.content or ""
             page_title = str(page.meta.get("title", page.title)).strip()  # a section without a title gets it
             key = hashlib.sha256(f"{self.segmenter}\0{page_title}\0{content}".encode()).hexdigest()
-            for section_id, title, text in cache.stored("search", key, lambda: self.segmented(content, page_title)):
+            for section_id, title, text in cache_folder.stored(
+                "search", key, lambda: self.segmented(content, page_title)
+            ):
                 section = material.Section(material.Element("hx"))
                 section.id = section_id
                 section.title, section.text = [title], [text]
