@@ -1,10 +1,12 @@
 """Caches kept between builds: in the user's cache folder (~/.cache/opsmanual: compiled Jinja templates, Material's
-and the pages' own; each page's segmented search words; rendered blocks), and in the process (kept(): what `manual serve`'s rebuilds and the versions of one
+and the pages' own; each page's segmented search words and minified HTML; rendered blocks), and in the process (kept(): what `manual serve`'s rebuilds and the versions of one
 publication would otherwise work out again). What they keep is a pure function of what they are keyed by (the
-content, by digest), so a stale entry cannot exist; losing one only costs time."""
+content, by digest), so a stale entry cannot exist; losing one only costs time. trim() keeps each folder of the
+cache under a size, dropping what was used least recently."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import cache
 from pathlib import Path
@@ -32,6 +34,21 @@ def folder(name: str) -> Path | None:
 
 
 @cache
+def code_fingerprint(module_file: str, packages: tuple[str, ...]) -> str:
+    """The digest of what a cached result depends on besides its input: the module's own code and the versions of
+    the packages it uses."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(Path(module_file).read_bytes())
+    for package in packages:
+        try:
+            digest.update(f"{package} {version(package)}\0".encode())
+        except PackageNotFoundError:  # not installed: its absence is part of the key
+            digest.update(f"{package} -\0".encode())
+    return digest.hexdigest()
+
+
+@cache
 def bytecode_cache():
     import jinja2
 
@@ -43,8 +60,6 @@ def bytecode_cache():
 def string_environment():
     """A Jinja environment for texts (pages, form strings): strict, not escaping, and its compiled templates
     cached on disk by the text's digest (a 40 KB chapter takes ~70 ms to compile)."""
-    import hashlib
-
     import jinja2
 
     sources: dict[str, str] = {}
@@ -74,8 +89,6 @@ def string_environment():
 def compiling_once(env) -> None:
     """env.from_string (the macros plugin's, which compiles every page as a template) with the compiled code kept
     in the cache folder, by the digest of the text and of the syntax it was compiled with."""
-    import hashlib
-
     cached = bytecode_cache()
     if cached is None or getattr(env.from_string, "compiled_once", False):
         return
@@ -126,7 +139,9 @@ def stored(name: str, key: str, make):
     file = place / f"{key}.json" if place else None
     if file is not None:
         try:
-            return json.loads(file.read_text(encoding="utf-8"))
+            value = json.loads(file.read_text(encoding="utf-8"))
+            os.utime(file)  # used now: trim() drops the least recently used first
+            return value
         except (OSError, ValueError):
             pass
     value = make()
@@ -138,3 +153,32 @@ def stored(name: str, key: str, make):
         except OSError:
             pass
     return value
+
+
+#: The most each folder of the cache keeps (bytes): a 1,000-page manual fills its largest, the minified pages,
+#: with ~60 MB a build; trimmed to three quarters of this when it grows past it.
+FOLDER_LIMIT = 256 * 1024**2
+
+
+def trim(limit: int = FOLDER_LIMIT) -> None:
+    """Drop the least recently used entries of each folder of the cache that holds more than limit bytes, down to
+    three quarters of it (what a build that changes everything adds fits in the quarter left free)."""
+    base = folder("")
+    if base is None:
+        return
+    for place in (entry for entry in os.scandir(base) if entry.is_dir()):
+        try:
+            files = [(entry.stat().st_mtime, entry.stat().st_size, entry.path) for entry in os.scandir(place.path)]
+        except OSError:
+            continue
+        total = sum(size for _, size, _ in files)
+        if total <= limit:
+            continue
+        for _, size, path in sorted(files):
+            if total <= limit * 3 // 4:
+                break
+            try:
+                os.remove(path)
+                total -= size
+            except OSError:
+                pass

@@ -50,3 +50,41 @@ def test_a_page_compiled_once_renders_as_it_does_uncached_and_is_read_back(folde
 def test_a_syntax_error_is_raised_as_jinja_raises_it(folder):
     with pytest.raises(jinja2.TemplateSyntaxError, match="Unexpected end of template"):
         environment().from_string("{% for x in y %}")
+
+
+def test_a_minified_page_is_kept_by_its_content_and_minified_anew_when_it_changes(tmp_path, monkeypatch):
+    from opsmanual.site import minify
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    page = "<!DOCTYPE html>\n<html>\n  <head>\n    <title>值班</title>\n  </head>\n  <body>\n    <p>交接  班</p>\n  </body>\n</html>\n"
+    first = minify.minify_page(page)
+    assert first == minify.minified(page) and len(first) < len(page)
+    assert len(list((tmp_path / "opsmanual" / "minified").iterdir())) == 1
+
+    def minified_again(html):
+        raise AssertionError("minified again")
+
+    monkeypatch.setattr(minify, "minified", minified_again)
+    assert minify.minify_page(page) == first  # read back, not minified
+    with pytest.raises(AssertionError, match="minified again"):
+        minify.minify_page(page.replace("交接", "接班"))
+
+
+def test_trim_drops_the_least_recently_used_entries_of_a_folder_past_its_limit(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for n in range(10):
+        cache.stored("trimmed", f"k{n}", lambda n=n: "字" * 300)
+        os.utime(cache.folder("trimmed") / f"k{n}.json", (1000 + n, 1000 + n))
+    cache.stored("small", "only", lambda: "一")
+    assert cache.stored("trimmed", "k0", lambda: "made again") == "字" * 300  # a hit: k0 is now the newest
+    size = (cache.folder("trimmed") / "k0.json").stat().st_size
+
+    cache.trim(limit=size * 8)
+    kept = sorted(p.stem for p in cache.folder("trimmed").iterdir())
+    assert kept == ["k0", "k5", "k6", "k7", "k8", "k9"]  # down to 3/4 of the limit, the oldest first, k0 kept
+    assert [p.stem for p in cache.folder("small").iterdir()] == ["only"]  # under its limit: untouched
+    cache.stored("trimmed", "k10", lambda: "字" * 300)
+    cache.trim(limit=size * 8)
+    assert len(list(cache.folder("trimmed").iterdir())) == 7  # past 3/4 but not the limit: nothing goes

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
+from conftest import ENV, ROOT, mini_project
 from opsmanual.site import theme
 
 
@@ -96,3 +96,42 @@ def test_materials_css_and_script_still_ignore_the_class_the_navigation_leaves_o
     assert '" md-nav__item--pruned"' not in (ROOT / "overrides" / "partials" / "nav-item.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_the_navigations_closed_items_rendered_once_are_the_html_material_writes_on_every_page(tmp_path, monkeypatch):
+    """overrides/partials/nav.html renders a closed item of the top level once per build and link target
+    (theme.NavFragments): every page of a manual with sections, at three depths, is the same byte for byte as
+    when each item is rendered on each page, as Material does; and the fragments were used."""
+    from mkdocs.commands.build import build as build_site
+    from mkdocs.config import load_config
+
+    project = mini_project(tmp_path / "mini")
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    sections = (
+        "nav:\n  - 手册使用说明: index.md\n  - 第二章 服务:\n    - 02-service.md\n  - 附件一 表格汇编: forms/index.md\n"
+        "  - 修订管理: revisions/index.md\n"
+    )
+    config.write_text(text[: text.index("\nnav:\n") + 1] + sections, encoding="utf-8")
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(project)
+    used = []
+    rendered_once = theme.NavFragments.__call__
+
+    def counted(self, *key, caller):
+        used.append(key in self.rendered)
+        return rendered_once(self, *key, caller=caller)
+
+    def sites():
+        for name, call in (("once", counted), ("every-page", lambda self, *key, caller: caller())):
+            monkeypatch.setattr(theme.NavFragments, "__call__", call)
+            build_site(load_config(str(config), site_dir=str(tmp_path / name), strict=True))
+            yield {p.relative_to(tmp_path / name).as_posix(): p.read_bytes() for p in (tmp_path / name).rglob("*.html")}
+
+    once, every_page = sites()
+    assert once == every_page
+    assert any(used) and not all(used), "the closed items were not rendered once and reused"
+    depths = {page.count("/") for page in once if page != "404.html"}
+    assert {0, 1, 2} <= depths, f"the pages are not at three depths: {sorted(once)}"

@@ -13,8 +13,6 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from mkdocs.utils.meta import get_data
-
 from ..cache import kept
 from ..data.facts import LiteralCheck, sorted_uses, unused_facts
 from ..data.register import Context, Register, Revision, Version, load_register
@@ -201,7 +199,7 @@ def check_working_tree(edition: Edition) -> None:
         edition.problems += gates.registration_problems(register, edition.revision, edition.comparison)
     reviews = {}
     for page in snapshot.pages:
-        _, meta = get_data(snapshot.read(page) or "")
+        _, meta = snapshot.front_matter(page)
         due = meta.get("review")
         reviews[page] = due if isinstance(due, datetime.date) or due is None else _date(due)
     errors, warnings = gates.review_problems(reviews, edition.today, project.review_warning_days)

@@ -14,11 +14,13 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
+from mkdocs.utils.meta import get_data
 
 from ..cache import kept
 from .facts import Facts, load_facts
 from .forms import FormSet, load_forms
 from .register import Version
+from .yamlfile import LOADER
 
 WORKING_TREE = "工作区"
 NAV_FILE = "nav.yml"
@@ -26,6 +28,8 @@ EMBED = re.compile(r"""\{\{\s*form\(\s*["']([A-Z]{3}-\d{2})["']""")
 CONTENT = (("docs", "**/*.md"), ("checklists", "*.yml"), ("facts", "*.yml"))
 #: Pages generated from the facts: their path in the site -> (title, the renderer's method, the namespace they need).
 #: They are pages of the manual like the others: compared, registered and shown in the redline.
+#: Pages split into body and front matter, by the file's digest: the versions of a publication share most pages.
+FRONT_MATTERS: dict = {}
 GENERATED_PAGES = {
     "escalation.md": ("事件分级与上报矩阵", "escalation_matrix", "events"),
     "retention.md": ("记录保存期限表", "retention_schedule", "rules"),
@@ -77,6 +81,13 @@ class Snapshot:
     def read(self, page: str) -> str | None:
         file = self.docs_dir / page
         return file.read_text(encoding="utf-8") if file.is_file() else None
+
+    def front_matter(self, page: str) -> tuple[str, dict]:
+        """The page's body and its front matter (mkdocs' reading of it); an empty page if it has none."""
+        digest = self.file_digests.get(f"docs/{page}")
+        if digest is None:
+            return get_data(self.read(page) or "")
+        return kept(FRONT_MATTERS, digest, lambda: get_data(self.read(page) or ""), 4000)
 
     @cached_property
     def file_digests(self) -> dict[str, str]:
@@ -190,7 +201,11 @@ def archived(project, version: Version) -> Snapshot | None:
 
 def archive_snapshot(folder: Path, version: Version) -> Snapshot:
     nav_file = folder / NAV_FILE
-    nav = (yaml.safe_load(nav_file.read_text(encoding="utf-8")) or {}).get("nav", []) if nav_file.is_file() else []
+    nav = (
+        (yaml.load(nav_file.read_text(encoding="utf-8"), Loader=LOADER) or {}).get("nav", [])
+        if nav_file.is_file()
+        else []
+    )
     return _read_once(
         Snapshot(str(version), version, folder / "docs", folder / "checklists", folder / "facts", tuple(nav), nav_file)
     )

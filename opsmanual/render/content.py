@@ -14,7 +14,6 @@ import hashlib
 import json
 
 import markdown
-from mkdocs.utils.meta import get_data
 
 from ..cache import kept, stored, template
 from ..data.forms import Form
@@ -63,8 +62,7 @@ class SnapshotContent:
         return found
 
     def title(self, snapshot: Snapshot, page: str) -> str:
-        text = snapshot.read(page) or ""
-        body, meta = get_data(text)
+        body, meta = snapshot.front_matter(page)
         if meta.get("title"):
             return str(meta["title"])
         for line in body.splitlines():
@@ -96,7 +94,7 @@ class SnapshotContent:
         return form_data(form) if form else None
 
     def _page_source(self, snapshot: Snapshot, page: str) -> str:
-        body, meta = get_data(snapshot.read(page) or "")
+        body, meta = snapshot.front_matter(page)
         forms = snapshot.forms
 
         def form(code, *args, **kwargs):

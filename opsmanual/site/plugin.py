@@ -150,8 +150,10 @@ class ManualPlugin(BasePlugin[ManualConfig]):
 
     def on_env(self, env, *, config, files):
         """Material's templates compiled once, not in every build: Jinja's bytecode cache, kept in the user's
-        cache folder (a second of every build, and of every rebuild of `manual serve`); JSON without escapes."""
+        cache folder (a second of every build, and of every rebuild of `manual serve`); the navigation's closed
+        items rendered once per build; JSON without escapes."""
         env.bytecode_cache = cache.bytecode_cache()
+        theme.install_fragments(env)  # overrides/partials/nav.html renders each closed item once per build
         # the theme's JSON (the __config of every page) with its Chinese as UTF-8, not \uXXXX (still HTML-safe:
         # Jinja's tojson escapes < > & ' whatever the dumps options)
         env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
@@ -339,3 +341,4 @@ class ManualPlugin(BasePlugin[ManualConfig]):
         (site / "manual-build.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         theme.rewrite_bundles(site, self.mermaid)
         search.compact_search_index(site / "search" / "search_index.json")
+        cache.trim()

@@ -11,7 +11,6 @@ import logging
 import re
 from functools import cache
 from html import escape
-from importlib.metadata import version
 from pathlib import Path
 
 from lxml import etree
@@ -262,12 +261,7 @@ def install_index(config) -> None:
 def segmenter(options) -> str:
     """What a page's segmented words depend on besides its content: this code, Material's, lxml (which parses
     the page), jieba and its dictionaries (the digest of their bytes)."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    for package in ("mkdocs-material", "lxml", "jieba"):
-        try:
-            digest.update(f"{package} {version(package)}\0".encode())
-        except Exception:  # noqa: BLE001 (not installed: its absence is part of the key)
-            digest.update(f"{package} -\0".encode())
+    digest = hashlib.sha256(cache_folder.code_fingerprint(__file__, ("mkdocs-material", "lxml", "jieba")).encode())
     for name in ("jieba_dict", "jieba_dict_user"):
         path = options.get(name)
         if path and Path(path).is_file():

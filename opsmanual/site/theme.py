@@ -20,6 +20,7 @@ MERMAID_CDN = re.compile(r"""(["'`])https://unpkg\.com/mermaid@[^"'`]*\1""")
 # (mkdocs-material 9.8.1). A test compares them with the installed Material.
 COPIED_PARTIALS = {
     "partials/logo.html": "e0925ef6c190174a5162ed1ecc55295016dd8a7beec3018db3e04aac283a2dd9",
+    "partials/nav.html": "af33f6e032f632eb055c365eb5f1a975bf8456152fa768e69a1aad6d470b843f",
     "partials/nav-item.html": "89895208f22d68ce405a4bcb6649b9150eba5bbb04663a6cb3f93f02daf1d2f7",
     "partials/javascripts/base.html": "d6113712bc4deb30b4bd810ee0dfc28b6f04d2f88cc0016c0f1766eac7b762b6",
     "partials/javascripts/content.html": "3722e156f0f6339de39fbbfc178b6e401d1a4fb890f189ac5b80c2504bda7dcf",
@@ -55,6 +56,32 @@ def theme_file(name: str) -> Path:
     import material
 
     return Path(material.__file__).parent / "templates" / name
+
+
+def nav_target(item) -> str | None:
+    """Where a closed item of the navigation links to: a page's or a link's own URL; for a section, that of its
+    first page, as nav-item.html's render_pruned finds it."""
+    while getattr(item, "children", None):
+        item = item.children[0]
+    return getattr(item, "url", None)
+
+
+class NavFragments:
+    """{% call nav_fragment(*key) %}…{% endcall %}: the block rendered once per key, for one build (the theme's
+    environment is made anew for each). The key must hold all the block depends on that differs between pages."""
+
+    def __init__(self):
+        self.rendered: dict = {}
+
+    def __call__(self, *key, caller):
+        if key not in self.rendered:
+            self.rendered[key] = caller()
+        return self.rendered[key]
+
+
+def install_fragments(env) -> None:
+    env.globals["nav_fragment"] = NavFragments()
+    env.filters["nav_target"] = nav_target
 
 
 def digest(path: Path) -> str:
