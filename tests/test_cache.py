@@ -81,10 +81,39 @@ def test_trim_drops_the_least_recently_used_entries_of_a_folder_past_its_limit(t
     assert cache.stored("trimmed", "k0", lambda: "made again") == "字" * 300  # a hit: k0 is now the newest
     size = (cache.folder("trimmed") / "k0.json").stat().st_size
 
-    cache.trim(limit=size * 8)
+    cache.trim(limit=size * 8, force=True)
     kept = sorted(p.stem for p in cache.folder("trimmed").iterdir())
     assert kept == ["k0", "k5", "k6", "k7", "k8", "k9"]  # down to 3/4 of the limit, the oldest first, k0 kept
     assert [p.stem for p in cache.folder("small").iterdir()] == ["only"]  # under its limit: untouched
     cache.stored("trimmed", "k10", lambda: "字" * 300)
-    cache.trim(limit=size * 8)
+    cache.trim(limit=size * 8, force=True)
     assert len(list(cache.folder("trimmed").iterdir())) == 7  # past 3/4 but not the limit: nothing goes
+
+
+def test_a_process_trims_once_it_has_written_and_again_after_an_eighth_of_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(cache, "_written", 0)
+    monkeypatch.setattr(cache, "_trimmed_at", None)
+    listed = []
+    folder = cache.folder
+
+    def whole_cache_or(name):  # trim() lists the whole cache folder, folder(""); stored() asks for its own
+        if name == "":
+            listed.append(name)
+        return folder(name)
+
+    monkeypatch.setattr(cache, "folder", whole_cache_or)
+    limit = 8000
+
+    cache.trim(limit)
+    assert listed == []  # nothing written: nothing can have grown
+    cache.stored("entries", "a", lambda: "字" * 100)
+    cache.trim(limit)
+    assert listed == [""]  # the first trim of a process that wrote
+    listed.clear()
+    cache.stored("entries", "b", lambda: "字" * 100)
+    cache.trim(limit)
+    assert listed == []  # a few bytes more: not listed again
+    cache.stored("entries", "c", lambda: "字" * (limit // 8))
+    cache.trim(limit)
+    assert listed == [""]  # an eighth of the limit written since: trimmed again
