@@ -83,8 +83,9 @@ def field_name(path: FieldPath) -> str:
     return out
 
 
-# libyaml's parser where it is built in: the same nodes and marks, much faster.
+# libyaml's parser and emitter where they are built in: the same nodes and marks, the same text, much faster.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _scalar(node: yaml.Node) -> Any:

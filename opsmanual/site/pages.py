@@ -1,7 +1,7 @@
 """The pages the plugin adds to a build: Annex 1 and each form's page, the register, what changed in each
 revision and its paper kit, comparisons with earlier revisions, and the pages generated from the facts.
 
-A generated page is a file whose front matter is written with yaml.safe_dump (any title is safe) and whose
+A generated page is a file whose front matter is written with YAML's safe dumper (any title is safe) and whose
 body the renderer makes when mkdocs reaches the page; no macro call is written as text.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..data.snapshot import GENERATED_PAGES, nav_titles, pages_in_nav  # noqa: F401 (used by the plugin)
+from ..data.yamlfile import DUMPER
 from ..render.renderer import redline_page
 
 FORMS_INDEX = "forms/index.md"
@@ -31,7 +32,7 @@ class GeneratedPage:
 
     def source(self) -> str:
         meta = {"title": self.title, **self.meta}
-        return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n"
+        return "---\n" + yaml.dump(meta, Dumper=DUMPER, allow_unicode=True, sort_keys=False) + "---\n"
 
 
 def _redline_pages(
