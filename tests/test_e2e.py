@@ -221,8 +221,10 @@ def wait_until(page: Page, script: str, timeout: float = 15) -> None:
 
 
 def ready(page: Page) -> None:
-    """Wait until the page is built: the version selector (versions.json fetched), the status bar's state, fonts."""
+    """Wait until the page is built: the version selector (versions.json fetched) with our labels (its state and
+    accessible name, which manual.js sets when the selector appears), the status bar's state, fonts."""
     page.wait_for_selector(".md-version__current", state="attached", timeout=15000)
+    wait_until(page, "!!document.querySelector('.md-version__current[data-manual-labelled][aria-label]')")
     wait_until(
         page,
         "!document.querySelector('[data-manual-status]') || "
