@@ -626,8 +626,11 @@ def test_any_two_revisions_can_be_compared(open_page, tree):
     page.wait_for_url(f"**/{new.version}/revisions/compare-{first.version}/")
     ready(page)
     assert f"{first.title}（{first.version}）" in page.locator("article").inner_text()
-    page.locator(".manual-redline-group h3 a").first.click()
-    page.wait_for_load_state()
+    link = page.locator(".manual-redline-group h3 a").first
+    target = urljoin(page.url, link.get_attribute("href"))
+    link.click()
+    # the compared page itself, loaded (wait_for_load_state alone returned at once, on the index still shown)
+    page.wait_for_url(target)
     ready(page)
     assert page.locator(".manual-change").count() > 0
 

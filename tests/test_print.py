@@ -10,7 +10,7 @@ under test-artefacts/print/, for the margins, the fill of a sheet and the QR cod
 The revision's kit PDF, made at publication with WeasyPrint, is read the same way.
 
 Set MANUAL_PRINT_TREE=<a gh-pages checkout published with PDFs> to use that tree instead of publishing the
-history (minutes) while iterating. Every page is printed once per module (cached).
+history (minutes) while iterating. Every page is printed once per run, by whichever test process asks first (printed_once).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from conftest import pdf_bands, text_of
+import conftest
+from conftest import made_once, pdf_bands, text_of
 from servers import Nginx
 
 A4 = (595.28, 841.89)  # points
@@ -243,6 +244,19 @@ def page_images(pdf: Path, folder: Path, last: int | None = None) -> list[Path]:
     return sorted(folder.glob(pdf.stem + "-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
 
 
+def printed_once(name: str, folder: Path, write, last: int | None = None) -> tuple[Path, list[Path]]:
+    """The PDF that write(path) writes at folder/<name>.pdf, and its page images (page_images, of the first `last`
+    pages): made once per run by whichever test process asks first, the others reading its files (made_once), so
+    that no two processes write the same file (one read a page image that the other was rewriting)."""
+    pdf = folder / f"{name}.pdf"
+
+    def make(_) -> dict:
+        write(pdf)
+        return {"images": [str(image) for image in page_images(pdf, folder, last)]}
+
+    return pdf, [Path(image) for image in made_once(conftest.CONFIG, f"print-{name}", make)["images"]]
+
+
 def decode_qr(pdf: Path, number: int, height_pt: float) -> list[str]:
     """What zbarimg reads in the bottom margin of one sheet, scanned at 300 dpi and, if it reads nothing there, at
     450 and 600 dpi. A module of the code is 0.46 mm: 5.4 pixels at 300 dpi, and where the footer puts the code
@@ -251,7 +265,7 @@ def decode_qr(pdf: Path, number: int, height_pt: float) -> list[str]:
     for dpi in (300, 450, 600):
         band = int(FOOTER_ZONE / 72 * dpi)
         top = int(height_pt / 72 * dpi) - band
-        out = pdf.with_name(f"{pdf.stem}-qr-{number}-{dpi}")
+        out = pdf.with_name(f"{pdf.stem}-qr-{number}-{dpi}-{os.getpid()}")  # this process's: another may scan it too
         crop = ["-x", "0", "-y", str(top), "-W", str(int(A4[0] / 72 * dpi)), "-H", str(band)]
         subprocess.run(
             ["pdftoppm", "-r", str(dpi), "-f", str(number), "-l", str(number), *crop, "-gray", "-png", "-singlefile"]
@@ -398,20 +412,23 @@ def name_of(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def printed(context, server, folder, foreign):
-    """path (under the tree's root) -> its Printout (each page printed once per module)."""
+    """path (under the tree's root) -> its Printout (each page printed once per run: printed_once)."""
     cache: dict[str, Printout] = {}
 
     def print_page(path: str) -> Printout:
         if path not in cache:
-            page = open_page(context, f"{server.url}/{path}")
-            try:
-                pdf = folder / f"{name_of(path)}.pdf"
-                print_to(page, pdf)
-            finally:
-                page.close()
-            assert foreign == [], f"{path}: printing asked for other hosts: {foreign}"
+
+            def write(pdf: Path) -> None:
+                page = open_page(context, f"{server.url}/{path}")
+                try:
+                    print_to(page, pdf)
+                finally:
+                    page.close()
+                assert foreign == [], f"{path}: printing asked for other hosts: {foreign}"
+
+            pdf, images = printed_once(name_of(path), folder, write)
             sheets = read_sheets(pdf)
-            for sheet, image in zip(sheets, page_images(pdf, folder)):
+            for sheet, image in zip(sheets, images):
                 sheet.image = image
             cache[path] = Printout(path, pdf, sheets)
         return cache[path]
@@ -787,10 +804,9 @@ def kit(tree, newest, folder) -> Printout:
     assert item, f"manifest.json lists no kit PDF for {version}: {manifest['versions'][version]}"
     pdf = tree / item["path"]
     assert pdf.is_file(), f"{item['path']} is not in the tree"
-    copy = folder / f"kit-{version}.pdf"
-    shutil.copyfile(pdf, copy)
+    copy, images = printed_once(f"kit-{version}", folder, lambda copy: shutil.copyfile(pdf, copy), last=12)
     sheets = read_sheets(copy, drawn=False)  # 300-odd pages: their text only; images of the first documents
-    for sheet, image in zip(sheets, page_images(copy, folder, last=12)):
+    for sheet, image in zip(sheets, images):
         sheet.image = image
     return Printout(f"kit {version}", copy, sheets)
 
