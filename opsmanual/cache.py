@@ -52,8 +52,32 @@ def code_fingerprint(module_file: str, packages: tuple[str, ...]) -> str:
 def bytecode_cache():
     import jinja2
 
+    class WholeFileBytecodeCache(jinja2.FileSystemBytecodeCache):
+        """Jinja's, with its files read whole and their code by marshal.loads: Jinja hands the open file to
+        marshal.load, which reads a compiled page piece by piece, four times slower (~0.4 s of a 1,000-page
+        build). Same format, same checks: Bucket.load_bytecode's."""
+
+        def load_bytecode(self, bucket) -> None:
+            import io
+            import marshal
+            import pickle
+
+            from jinja2.bccache import bc_magic
+
+            try:
+                data = Path(self._get_cache_filename(bucket)).read_bytes()
+            except OSError:
+                return
+            stream = io.BytesIO(data)
+            try:
+                if stream.read(len(bc_magic)) != bc_magic or pickle.load(stream) != bucket.checksum:
+                    return
+                bucket.code = marshal.loads(data[stream.tell() :])
+            except (EOFError, ValueError, TypeError, pickle.UnpicklingError):
+                bucket.reset()
+
     place = folder("jinja")
-    return jinja2.FileSystemBytecodeCache(str(place)) if place else None
+    return WholeFileBytecodeCache(str(place)) if place else None
 
 
 @cache

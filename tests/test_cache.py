@@ -47,6 +47,29 @@ def test_a_page_compiled_once_renders_as_it_does_uncached_and_is_read_back(folde
         other.from_string(PAGE)  # the same text in another syntax: compiled, not the first one's code
 
 
+@pytest.mark.parametrize("damage", ["truncated", "other checksum", "not Jinja's"])
+def test_a_damaged_cache_file_is_compiled_again_not_trusted(folder, damage):
+    """The cache folder's files are read whole (cache.bytecode_cache): one cut short by a full disk, written for
+    another source, or not Jinja's at all is compiled again and renders right."""
+    expected = environment().from_string(PAGE).render(**VALUES)
+    (file,) = folder.iterdir()
+    data = file.read_bytes()
+    if damage == "truncated":
+        file.write_bytes(data[: len(data) - 40])
+    elif damage == "other checksum":  # another page's compiled code: valid, but not this source's
+        environment().from_string("另一页")
+        (other,) = set(folder.iterdir()) - {file}
+        file.write_bytes(other.read_bytes())
+    else:
+        file.write_bytes(b"not a compiled template")
+    compiled = []
+    env = environment()
+    original = env.compile
+    env.compile = lambda *args, **kwargs: compiled.append(1) or original(*args, **kwargs)
+    assert env.from_string(PAGE).render(**VALUES) == expected
+    assert compiled == [1]
+
+
 def test_a_syntax_error_is_raised_as_jinja_raises_it(folder):
     with pytest.raises(jinja2.TemplateSyntaxError, match="Unexpected end of template"):
         environment().from_string("{% for x in y %}")
