@@ -9,6 +9,9 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
+
+import jinja2
 
 # Fallback URLs inside Material's bundle. They are never used here (mermaid is served by the site and
 # browsers have ResizeObserver), but an intranet must not even be asked to reach them.
@@ -66,6 +69,39 @@ def nav_target(item) -> str | None:
     return getattr(item, "url", None)
 
 
+class NavRun(NamedTuple):
+    start: int  # the index of its first item in the top level
+    items: list
+    closed: bool
+    key: tuple = ()  # for a closed run: all its rendering depends on that differs between pages
+
+
+@jinja2.pass_context
+def nav_runs(context, items: list, features: list) -> list[NavRun]:
+    """The top level of the navigation cut into runs: each open item on its own; consecutive closed items (a page
+    or a section that navigation.prune leaves as one link, when the page is not in it) together, keyed by their
+    places and where their links lead from this page (the `url` filter's result), which is all their HTML
+    depends on: the run is rendered once per key (NavFragments)."""
+    from mkdocs.utils import normalize_url
+
+    pruned = "navigation.prune" in features and "navigation.sections" not in features
+    page, base = context.get("page"), context.get("base_url", "")
+    runs: list[NavRun] = []
+    for index, item in enumerate(items):
+        active, children = getattr(item, "active", False), getattr(item, "children", None)
+        closed = not active and not getattr(item, "pages", None) and (not children or pruned)
+        if not closed:
+            runs.append(NavRun(index, [item], False))
+            continue
+        link = normalize_url(str(nav_target(item)), page=page, base=base)
+        if runs and runs[-1].closed:
+            last = runs[-1]
+            runs[-1] = last._replace(items=[*last.items, item], key=(*last.key, link))
+        else:
+            runs.append(NavRun(index, [item], True, (index, link)))
+    return runs
+
+
 class NavFragments:
     """{% call nav_fragment(*key) %}…{% endcall %}: the block rendered once per key, for one build (the theme's
     environment is made anew for each). The key must hold all the block depends on that differs between pages."""
@@ -81,7 +117,7 @@ class NavFragments:
 
 def install_fragments(env) -> None:
     env.globals["nav_fragment"] = NavFragments()
-    env.filters["nav_target"] = nav_target
+    env.filters["nav_runs"] = nav_runs
 
 
 def digest(path: Path) -> str:
