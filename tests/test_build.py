@@ -11,7 +11,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, add_entry, article, build, commit, edit, entry, init_repo, manual, mini_project, text_of
+from conftest import (
+    ROOT,
+    add_entry,
+    article,
+    build,
+    commit,
+    edit,
+    entry,
+    init_repo,
+    made_once,
+    manual,
+    mini_project,
+    text_of,
+)
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -128,10 +141,16 @@ def test_the_published_build_is_not_a_draft(real_site):
 # -- the register is escaped in every output -----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def injected(tmp_path_factory) -> Path:
-    """A repository whose 1.1 entry has markup in every free-text field, and a withdrawal with markup too."""
-    repo = init_repo(mini_project(tmp_path_factory.mktemp("injected") / "repo"))
+@pytest.fixture(scope="session")
+def injected(pytestconfig) -> Path:
+    """The site built from a repository whose 1.1 entry has markup in every free-text field, and a withdrawal with
+    markup too: made once per run (made_once), whichever test process runs these tests."""
+    return Path(made_once(pytestconfig, "injected", lambda folder: {"site": str(inject(folder))})["site"])
+
+
+def inject(folder: Path) -> Path:
+    """Publish 1.0 of the small manual in folder, register 1.1 with the markup, build; the site's folder."""
+    repo = init_repo(mini_project(folder / "repo"))
     assert manual(repo, "publish").returncode == 0
     edit(repo / "facts" / "rules.yml", "value: 3, unit: 声", "value: 2, unit: 声")
     text = entry(
@@ -236,8 +255,7 @@ def test_manual_check_says_what_it_checked(mini):
     assert re.search(r"检查了 \d+ 个页面、\d+ 个链接：0 个失效", result.stdout)
 
 
-def test_manual_check_checks_the_published_tree_beside_the_build(mini_repo):
-    assert manual(mini_repo, "publish").returncode == 0
-    result = manual(mini_repo, "check")
+def test_manual_check_checks_the_published_tree_beside_the_build(mini_published):
+    result = manual(mini_published, "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "连同 gh-pages 上已发布的 1 个版本" in result.stdout and "本次构建" in result.stdout

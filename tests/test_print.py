@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
@@ -244,17 +244,25 @@ def page_images(pdf: Path, folder: Path, last: int | None = None) -> list[Path]:
     return sorted(folder.glob(pdf.stem + "-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
 
 
-def printed_once(name: str, folder: Path, write, last: int | None = None) -> tuple[Path, list[Path]]:
-    """The PDF that write(path) writes at folder/<name>.pdf, and its page images (page_images, of the first `last`
-    pages): made once per run by whichever test process asks first, the others reading its files (made_once), so
-    that no two processes write the same file (one read a page image that the other was rewriting)."""
+def printed_once(name: str, folder: Path, write, last: int | None = None, drawn: bool = True) -> Printout:
+    """The PDF that write(path) writes at folder/<name>.pdf, its sheets (read_sheets) and their page images
+    (page_images, of the first `last` pages): made and read once per run by whichever test process asks first, the
+    others reading its files and its sheets (made_once), so that no two processes write the same file (one read a
+    page image that the other was rewriting) or read the same PDF again."""
     pdf = folder / f"{name}.pdf"
 
     def make(_) -> dict:
         write(pdf)
-        return {"images": [str(image) for image in page_images(pdf, folder, last)]}
+        return {
+            "images": [str(image) for image in page_images(pdf, folder, last)],
+            "sheets": [asdict(sheet) for sheet in read_sheets(pdf, drawn)],
+        }
 
-    return pdf, [Path(image) for image in made_once(conftest.CONFIG, f"print-{name}", make)["images"]]
+    made = made_once(conftest.CONFIG, f"print-{name}", make)
+    sheets = [Sheet(**sheet) for sheet in made["sheets"]]
+    for sheet, image in zip(sheets, made["images"]):
+        sheet.image = Path(image)
+    return Printout(name, pdf, sheets)
 
 
 def decode_qr(pdf: Path, number: int, height_pt: float) -> list[str]:
@@ -426,11 +434,7 @@ def printed(context, server, folder, foreign):
                     page.close()
                 assert foreign == [], f"{path}: printing asked for other hosts: {foreign}"
 
-            pdf, images = printed_once(name_of(path), folder, write)
-            sheets = read_sheets(pdf)
-            for sheet, image in zip(sheets, images):
-                sheet.image = image
-            cache[path] = Printout(path, pdf, sheets)
+            cache[path] = replace(printed_once(name_of(path), folder, write), name=path)
         return cache[path]
 
     return print_page
@@ -804,11 +808,9 @@ def kit(tree, newest, folder) -> Printout:
     assert item, f"manifest.json lists no kit PDF for {version}: {manifest['versions'][version]}"
     pdf = tree / item["path"]
     assert pdf.is_file(), f"{item['path']} is not in the tree"
-    copy, images = printed_once(f"kit-{version}", folder, lambda copy: shutil.copyfile(pdf, copy), last=12)
-    sheets = read_sheets(copy, drawn=False)  # 300-odd pages: their text only; images of the first documents
-    for sheet, image in zip(sheets, images):
-        sheet.image = image
-    return Printout(f"kit {version}", copy, sheets)
+    # 300-odd pages: their text only (drawn=False); images of the first documents
+    copy = printed_once(f"kit-{version}", folder, lambda copy: shutil.copyfile(pdf, copy), last=12, drawn=False)
+    return replace(copy, name=f"kit {version}")
 
 
 def test_the_kit_pdf_is_listed_in_sha256sums_and_linked_from_the_kit_page(tree, newest):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FULL, add_entry, commit, edit, entry, git, init_repo, manual, mini_project, text_of
+from conftest import FULL, add_entry, commit, edit, entry, git, init_repo, made_once, manual, mini_project, text_of
 
 PHONE_CHANGE = {"02-service.md": "电话咨询的接听时限由铃响3声缩短为2声。"}
 
@@ -43,15 +43,20 @@ def refused(result: subprocess.CompletedProcess, *fragments: str) -> str:
     return result.stderr
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    """A repository in which 1.0 and then 1.1 (the phone rule 3 → 2 rings) were published."""
-    repo = init_repo(mini_project(tmp_path_factory.mktemp("published") / "repo"))
-    ok(manual(repo, "publish", env=FULL))
-    prepare_1_1(repo)
-    output = ok(manual(repo, "publish", env=FULL))
-    (repo.parent / "publish-output.txt").write_text(output, encoding="utf-8")
-    return repo
+@pytest.fixture(scope="session")
+def published(pytestconfig) -> Path:
+    """A repository in which 1.0 and then 1.1 (the phone rule 3 → 2 rings) were published: made once per run and
+    only read (made_once: the test processes that run this module's tests share it)."""
+
+    def make(folder: Path) -> dict:
+        repo = init_repo(mini_project(folder / "repo"))
+        ok(manual(repo, "publish", env=FULL))
+        prepare_1_1(repo)
+        output = ok(manual(repo, "publish", env=FULL))
+        (repo.parent / "publish-output.txt").write_text(output, encoding="utf-8")
+        return {"repo": str(repo)}
+
+    return Path(made_once(pytestconfig, "published", make)["repo"])
 
 
 @pytest.fixture
