@@ -227,6 +227,8 @@ def mini_repo(tmp_path) -> Path:
 
 #: The test modules that read the published history: run after the others, when the history is ready.
 READS_HISTORY = ("test_e2e.py", "test_pdf.py", "test_print.py", "test_serving.py")
+#: A module that reads another published tree when this variable names one (while working on its tests).
+TREE_GIVEN_BY = {"test_e2e.py": "MANUAL_E2E_TREE", "test_print.py": "MANUAL_PRINT_TREE"}
 HISTORY_THREAD = pytest.StashKey[threading.Thread]()
 TESTS_NICENESS = 10
 
@@ -294,10 +296,16 @@ def reads_history(item) -> bool:
     return item.path.name in READS_HISTORY or "history" in getattr(item, "fixturenames", ())
 
 
+def publishes_history(item) -> bool:
+    """Whether the test reads the history this run publishes (not a tree named by TREE_GIVEN_BY's variable)."""
+    given = TREE_GIVEN_BY.get(item.path.name)
+    return reads_history(item) and not (given and os.environ.get(given))
+
+
 def pytest_collection_finish(session):
     """Start publishing the history in the background if a test that reads it is to run (each pytest-xdist
     worker starts one: the first takes the lock and publishes, the other's waits for it)."""
-    if any(map(reads_history, session.items)) and not session.config.option.collectonly:
+    if any(map(publishes_history, session.items)) and not session.config.option.collectonly:
         # pytest makes this process's temporary folder on first use, emptying it: here, not in the thread as well
         # (two first uses at once, the thread's and a test's, would each empty it under the other)
         shared_folder(session.config)
