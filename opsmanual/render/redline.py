@@ -15,6 +15,7 @@ from functools import cache
 
 from markupsafe import escape
 
+from . import segmenter
 from .blocks import Block
 
 LATIN = re.compile(r"[A-Za-z0-9_.%°:/-]+")
@@ -28,8 +29,7 @@ class Segment:
 
 @cache
 def _jieba():
-    import jieba
-
+    jieba = segmenter.jieba()
     jieba.setLogLevel(60)
     return jieba
 

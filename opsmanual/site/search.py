@@ -18,6 +18,7 @@ from material.plugins.search import plugin as material
 
 from .. import cache as cache_folder
 from ..render.blocks import parse
+from ..render.segmenter import jieba as imported_jieba
 
 # How much a page's words weigh in the search, by the kind of page (Material reads "boost" and "exclude" from the
 # page's front matter): a question is answered by the chapter's procedure first, then by the form; the register
@@ -73,7 +74,7 @@ def memoize_jieba() -> None:
     when Material's on_config names the user dictionary: a build whose pages' words are all in the cache folder
     (install_index) does not load them (0.8 s, a third of a small manual's build)."""
     try:
-        import jieba
+        jieba = imported_jieba()
     except ImportError:
         return
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict…" lines are not for editors
