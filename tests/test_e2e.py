@@ -628,9 +628,12 @@ def test_any_two_revisions_can_be_compared(open_page, tree):
     assert f"{first.title}（{first.version}）" in page.locator("article").inner_text()
     link = page.locator(".manual-redline-group h3 a").first
     target = urljoin(page.url, link.get_attribute("href"))
+    page.evaluate("window.manualTestShown = document.querySelector('article')")
     link.click()
-    # the compared page itself, loaded (wait_for_load_state alone returned at once, on the index still shown)
+    # the compared page itself, shown: Material's instant navigation sets the URL before it swaps the content in
+    # (the URL alone, like wait_for_load_state, was seen true on the index still shown)
     page.wait_for_url(target)
+    wait_until(page, "!document.contains(window.manualTestShown)")
     ready(page)
     assert page.locator(".manual-change").count() > 0
 
