@@ -296,10 +296,20 @@ def reads_history(item) -> bool:
     return item.path.name in READS_HISTORY or "history" in getattr(item, "fixturenames", ())
 
 
+def given_tree(module: str) -> Path | None:
+    """The published tree that TREE_GIVEN_BY's variable names for a test module (its file's path), if set."""
+    given = os.environ.get(TREE_GIVEN_BY.get(Path(module).name, ""), "")
+    return Path(given) if given else None
+
+
 def publishes_history(item) -> bool:
-    """Whether the test reads the history this run publishes (not a tree named by TREE_GIVEN_BY's variable)."""
-    given = TREE_GIVEN_BY.get(item.path.name)
-    return reads_history(item) and not (given and os.environ.get(given))
+    """Whether the test reads the history this run publishes (not a tree given_tree names)."""
+    return reads_history(item) and given_tree(item.path) is None
+
+
+def published_tree(request) -> Path:
+    """The tree a module's tests read: the one given_tree names, or the published history's (the history fixture)."""
+    return given_tree(request.module.__file__) or request.getfixturevalue("history")["tree"]
 
 
 def pytest_collection_finish(session):

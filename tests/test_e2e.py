@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ import pytest
 import yaml
 from playwright.sync_api import Page
 
-from conftest import ROOT
+from conftest import ROOT, published_tree
 from opsmanual.render.diagrams import CHROMIUM, CHROMIUM_ARGS
 from servers import Nginx, fetch
 
@@ -94,11 +93,7 @@ class Tree:
 def tree(request) -> Tree:
     """The published tree: the `history` fixture's, or (while working on these tests) a gh-pages checkout
     published beforehand and named by $MANUAL_E2E_TREE."""
-    root = (
-        Path(os.environ["MANUAL_E2E_TREE"])
-        if os.environ.get("MANUAL_E2E_TREE")
-        else request.getfixturevalue("history")["tree"]
-    )
+    root = published_tree(request)
     data = json.loads((root / "versions.json").read_text(encoding="utf-8"))
     versions = tuple(Published(v["version"], v["title"], v["properties"]["effective"]) for v in data)
     assert len(versions) >= 3, versions

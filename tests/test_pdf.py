@@ -248,20 +248,21 @@ def fonts_of(reader: PdfReader) -> dict[str, bool]:
             key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
         )
 
-    def visit(resources) -> None:
-        resources = resources.get_object() if resources is not None else {}
-        for reference in (resources.get("/Font") or {}).values():
+    def unseen(objects):
+        """The objects of a resource dictionary not met before (pages share them), resolved."""
+        for reference in (objects or {}).values():
             key = getattr(reference, "idnum", None) or id(reference)
             if key not in seen:
                 seen.add(key)
-                font = reference.get_object()
-                name = str(font.get("/BaseFont", font.get("/Name", key)))
-                found[name] = found.get(name, True) and embedded(font)
-        for reference in (resources.get("/XObject") or {}).values():
-            xobject = reference.get_object()
-            key = getattr(reference, "idnum", None) or id(reference)
-            if xobject.get("/Subtype") == "/Form" and key not in seen:
-                seen.add(key)
+                yield reference.get_object()
+
+    def visit(resources) -> None:
+        resources = resources.get_object() if resources is not None else {}
+        for font in unseen(resources.get("/Font")):
+            name = str(font.get("/BaseFont", font.get("/Name", "?")))
+            found[name] = found.get(name, True) and embedded(font)
+        for xobject in unseen(resources.get("/XObject")):
+            if xobject.get("/Subtype") == "/Form":
                 visit(xobject.get("/Resources"))
 
     for page in reader.pages:
@@ -283,7 +284,7 @@ def test_a_font_left_out_of_the_file_is_told():
         }
     )
     page[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(helvetica)})}
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): helvetica})}
     )
     assert fonts_of(writer) == {"/Helvetica": False}
 

@@ -35,7 +35,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 import conftest
-from conftest import made_once, pdf_bands, text_of
+from conftest import made_once, pdf_bands, published_tree, text_of
 from servers import Nginx
 
 A4 = (595.28, 841.89)  # points
@@ -314,10 +314,7 @@ def body_ink(image: Path) -> float:
 
 @pytest.fixture(scope="module")
 def tree(request) -> Path:
-    given = os.environ.get("MANUAL_PRINT_TREE")
-    if given:
-        return Path(given)
-    return request.getfixturevalue("history")["tree"]
+    return published_tree(request)
 
 
 @pytest.fixture(scope="module")
